@@ -1,0 +1,8 @@
+//! Implementations of the ports: embedded defaults (SQLite, local keyring, Meta sandbox) and
+//! production (DynamoDB, KMS) side by side, with the one Graph client both use.
+
+pub mod envelope;
+pub mod graph;
+pub mod keyring;
+pub mod sandbox;
+pub mod sqlite;

@@ -1,0 +1,277 @@
+//! Configuration from the environment. Read once at start (Lambda init or `serve`), never per
+//! request; every Meta base URL is configurable so the sandbox and tests can stand in.
+
+use crate::domain::AllowedOrigins;
+use chrono::TimeDelta;
+use secrecy::SecretString;
+use url::Url;
+
+/// The Graph API version used when `IGC_GRAPH_API_VERSION` is unset.
+pub const DEFAULT_GRAPH_VERSION: &str = "v24.0";
+
+/// Why configuration was refused. Names the variable, never echoes a secret's value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is not a valid URL: {reason}")]
+    Url { var: &'static str, reason: String },
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("{var} is set but {missing} is not; set both or neither")]
+    Pair {
+        var: &'static str,
+        missing: &'static str,
+    },
+    #[error("{var} is required")]
+    Missing { var: &'static str },
+}
+
+/// A Meta app's credentials.
+#[derive(Clone)]
+pub struct MetaApp {
+    pub app_id: String,
+    pub app_secret: SecretString,
+}
+
+impl std::fmt::Debug for MetaApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetaApp")
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where and as whom igconnect talks to Meta.
+#[derive(Debug, Clone)]
+pub struct MetaConfig {
+    pub facebook_app: Option<MetaApp>,
+    pub instagram_app: Option<MetaApp>,
+    pub graph_version: String,
+    pub redirect_uri: Url,
+    pub facebook_dialog_url: Url,
+    pub facebook_graph_url: Url,
+    pub instagram_auth_url: Url,
+    pub instagram_api_url: Url,
+    pub instagram_graph_url: Url,
+}
+
+/// How bearer tokens are verified locally.
+#[derive(Clone)]
+pub struct JwtConfig {
+    pub secret: Option<SecretString>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub claims: ClaimNames,
+}
+
+/// Which claims carry the tenant and the role (the user is always `sub`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    pub tenant: String,
+    pub role: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        Self {
+            tenant: "tenant_id".into(),
+            role: "role".into(),
+        }
+    }
+}
+
+/// Everything configurable, read from `IGC_*` variables.
+#[derive(Clone)]
+pub struct Settings {
+    pub meta: MetaConfig,
+    pub jwt: JwtConfig,
+    /// `None` means "the server's own origin", which only `serve` can know.
+    pub allowed_return_origins: Option<AllowedOrigins>,
+    pub state_ttl: TimeDelta,
+    pub table_name: Option<String>,
+    pub kms_key_id: Option<String>,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads configuration through `get`, so tests need not touch the process environment.
+    /// `IGC_REDIRECT_URI` may be absent here; `serve` fills it from its own address.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let url = |var: &'static str, default: &str| -> Result<Url, ConfigError> {
+            let raw = get(var).unwrap_or_else(|| default.to_owned());
+            base_url(&raw).map_err(|reason| ConfigError::Url { var, reason })
+        };
+        let app = |id_var: &'static str, secret_var: &'static str| -> Result<_, ConfigError> {
+            match (get(id_var), get(secret_var)) {
+                (Some(app_id), Some(secret)) => Ok(Some(MetaApp {
+                    app_id,
+                    app_secret: SecretString::from(secret),
+                })),
+                (None, None) => Ok(None),
+                (Some(_), None) => Err(ConfigError::Pair {
+                    var: id_var,
+                    missing: secret_var,
+                }),
+                (None, Some(_)) => Err(ConfigError::Pair {
+                    var: secret_var,
+                    missing: id_var,
+                }),
+            }
+        };
+        let graph_version = get("IGC_GRAPH_API_VERSION").unwrap_or(DEFAULT_GRAPH_VERSION.into());
+        if !graph_version.starts_with('v') || graph_version[1..].parse::<f32>().is_err() {
+            return Err(ConfigError::Invalid {
+                var: "IGC_GRAPH_API_VERSION",
+                reason: "expected a version like v24.0".into(),
+            });
+        }
+        let redirect_uri = match get("IGC_REDIRECT_URI") {
+            Some(raw) => Url::parse(&raw).map_err(|e| ConfigError::Url {
+                var: "IGC_REDIRECT_URI",
+                reason: e.to_string(),
+            })?,
+            None => Url::parse("http://127.0.0.1:8080/v1/oauth/callback").map_err(|e| {
+                ConfigError::Url {
+                    var: "IGC_REDIRECT_URI",
+                    reason: e.to_string(),
+                }
+            })?,
+        };
+        let allowed_return_origins = get("IGC_ALLOWED_RETURN_ORIGINS")
+            .map(|list| AllowedOrigins::parse(&list))
+            .transpose()
+            .map_err(|reason| ConfigError::Invalid {
+                var: "IGC_ALLOWED_RETURN_ORIGINS",
+                reason,
+            })?;
+        let state_ttl = match get("IGC_OAUTH_STATE_TTL_SECONDS") {
+            None => crate::domain::STATE_TTL,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(s) if (1..=3600).contains(&s) => TimeDelta::seconds(s),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "IGC_OAUTH_STATE_TTL_SECONDS",
+                        reason: "expected whole seconds from 1 to 3600".into(),
+                    });
+                }
+            },
+        };
+        Ok(Self {
+            meta: MetaConfig {
+                facebook_app: app("IGC_META_APP_ID", "IGC_META_APP_SECRET")?,
+                instagram_app: app("IGC_INSTAGRAM_APP_ID", "IGC_INSTAGRAM_APP_SECRET")?,
+                graph_version,
+                redirect_uri,
+                facebook_dialog_url: url("IGC_FACEBOOK_DIALOG_URL", "https://www.facebook.com")?,
+                facebook_graph_url: url("IGC_FACEBOOK_GRAPH_URL", "https://graph.facebook.com")?,
+                instagram_auth_url: url("IGC_INSTAGRAM_AUTH_URL", "https://www.instagram.com")?,
+                instagram_api_url: url("IGC_INSTAGRAM_API_URL", "https://api.instagram.com")?,
+                instagram_graph_url: url("IGC_INSTAGRAM_GRAPH_URL", "https://graph.instagram.com")?,
+            },
+            jwt: JwtConfig {
+                secret: get("IGC_JWT_SECRET").map(SecretString::from),
+                issuer: get("IGC_JWT_ISSUER"),
+                audience: get("IGC_JWT_AUDIENCE"),
+                claims: ClaimNames {
+                    tenant: get("IGC_TENANT_CLAIM").unwrap_or_else(|| "tenant_id".into()),
+                    role: get("IGC_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
+                },
+            },
+            allowed_return_origins,
+            state_ttl,
+            table_name: get("IGC_TABLE_NAME"),
+            kms_key_id: get("IGC_KMS_KEY_ID"),
+        })
+    }
+
+    /// Whether both login paths have real app credentials (otherwise `serve` uses the sandbox
+    /// for the missing ones).
+    pub fn has_real_meta_apps(&self) -> bool {
+        self.meta.facebook_app.is_some() && self.meta.instagram_app.is_some()
+    }
+}
+
+/// Parses a base URL so that joining a relative path keeps any path prefix it carries:
+/// `http://h/fb-graph` joined with `v24.0/me` is `http://h/fb-graph/v24.0/me`.
+pub fn base_url(raw: &str) -> Result<Url, String> {
+    let mut url = Url::parse(raw).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("only http and https are supported".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("a base URL may not carry a query or fragment".into());
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// Joins a relative path (no leading slash) onto a base URL made by [`base_url`].
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}{}", base.path(), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn base_urls_keep_their_path_prefix() {
+        let s = settings(&[("IGC_FACEBOOK_GRAPH_URL", "http://127.0.0.1:9100/fb-graph")]).unwrap();
+        assert_eq!(
+            join(&s.meta.facebook_graph_url, "v24.0/me").as_str(),
+            "http://127.0.0.1:9100/fb-graph/v24.0/me"
+        );
+        assert_eq!(
+            join(&s.meta.instagram_api_url, "/oauth/access_token").as_str(),
+            "https://api.instagram.com/oauth/access_token"
+        );
+    }
+
+    #[test]
+    fn an_app_id_without_its_secret_is_refused() {
+        let err = settings(&[("IGC_META_APP_ID", "123")]).err().unwrap();
+        assert!(matches!(
+            err,
+            ConfigError::Pair {
+                missing: "IGC_META_APP_SECRET",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn defaults_point_at_meta() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.meta.graph_version, DEFAULT_GRAPH_VERSION);
+        assert_eq!(
+            s.meta.facebook_dialog_url.as_str(),
+            "https://www.facebook.com/"
+        );
+        assert_eq!(s.state_ttl, TimeDelta::minutes(10));
+        assert!(s.meta.facebook_app.is_none());
+    }
+
+    #[test]
+    fn a_state_ttl_out_of_range_is_refused() {
+        assert!(settings(&[("IGC_OAUTH_STATE_TTL_SECONDS", "0")]).is_err());
+        assert!(settings(&[("IGC_OAUTH_STATE_TTL_SECONDS", "soon")]).is_err());
+    }
+}

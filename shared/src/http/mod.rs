@@ -1,0 +1,124 @@
+//! HTTP: request -> use case -> response, shared by the Lambda functions and `igconnect
+//! serve`. Each function mounts only its own routes (with a state holding only the ports
+//! it needs); `serve` merges them all. Only the [`Authenticator`] differs between runtimes.
+
+mod accounts;
+mod auth;
+mod connect;
+mod extract;
+mod problem;
+mod trace;
+
+pub use auth::{Authenticator, JwtVerifier, mint_token};
+pub use problem::{ApiResult, Problem};
+
+use crate::ports::{AccountReader, AccountWriter, Clock, Meta, OAuthStates, Sealer};
+use crate::service::ConnectPolicy;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::Method;
+use axum::routing::get;
+use std::sync::Arc;
+
+/// Every route igconnect serves, in OpenAPI's spelling; `openapi.yaml` is checked against it.
+pub const ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/v1/health"),
+    (Method::POST, "/v1/connections/instagram/initiate"),
+    (Method::GET, "/v1/oauth/callback"),
+    (Method::GET, "/v1/accounts"),
+    (Method::GET, "/v1/accounts/{id}"),
+];
+
+/// What `initiate` needs: no account storage, no Sealer.
+#[derive(Clone)]
+pub struct InitiateState {
+    pub auth: Arc<Authenticator>,
+    pub states: Arc<dyn OAuthStates>,
+    pub meta: Arc<dyn Meta>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: ConnectPolicy,
+}
+
+/// What `callback` needs: it is the only route that seals tokens.
+#[derive(Clone)]
+pub struct CallbackState {
+    pub states: Arc<dyn OAuthStates>,
+    pub accounts: Arc<dyn AccountWriter>,
+    pub sealer: Arc<dyn Sealer>,
+    pub meta: Arc<dyn Meta>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What the account listing needs: a reader, nothing that touches tokens.
+#[derive(Clone)]
+pub struct AccountsState {
+    pub auth: Arc<Authenticator>,
+    pub accounts: Arc<dyn AccountReader>,
+}
+
+impl FromRef<InitiateState> for Arc<Authenticator> {
+    fn from_ref(s: &InitiateState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
+impl FromRef<AccountsState> for Arc<Authenticator> {
+    fn from_ref(s: &AccountsState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
+/// `POST /v1/connections/instagram/initiate`.
+pub fn initiate_routes(state: InitiateState) -> Router {
+    Router::new()
+        .route(
+            "/v1/connections/instagram/initiate",
+            axum::routing::post(connect::initiate),
+        )
+        .with_state(state)
+}
+
+/// `GET /v1/oauth/callback`.
+pub fn callback_routes(state: CallbackState) -> Router {
+    Router::new()
+        .route("/v1/oauth/callback", get(connect::callback))
+        .with_state(state)
+}
+
+/// `GET /v1/accounts` and `GET /v1/accounts/{id}`.
+pub fn accounts_routes(state: AccountsState) -> Router {
+    Router::new()
+        .route("/v1/accounts", get(accounts::list))
+        .route("/v1/accounts/{id}", get(accounts::get))
+        .with_state(state)
+}
+
+/// `GET /v1/health`.
+pub fn health_routes() -> Router {
+    Router::new().route(
+        "/v1/health",
+        get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+    )
+}
+
+/// Wraps mounted routes with what every runtime shares: problem-details fallbacks, a body
+/// limit, and a request span that never records query strings (they carry OAuth codes).
+pub fn finish(router: Router) -> Router {
+    router
+        .fallback(|| async { Problem::not_found() })
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(trace::request_span))
+}
+
+/// Everything: what `igconnect serve` mounts.
+pub fn api_router(
+    initiate: InitiateState,
+    callback: CallbackState,
+    accounts: AccountsState,
+) -> Router {
+    health_routes()
+        .merge(initiate_routes(initiate))
+        .merge(callback_routes(callback))
+        .merge(accounts_routes(accounts))
+}

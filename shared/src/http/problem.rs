@@ -1,0 +1,189 @@
+//! RFC 9457 problem details: every error the API returns, with a stable machine `code`.
+
+use crate::ports::{MetaError, StoreError};
+use crate::service::ServiceError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem details body (`application/problem+json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip)]
+    html: bool,
+}
+
+impl Problem {
+    /// A problem with `status`, stable `code` and a human `title`.
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
+        Self {
+            kind: format!("https://igconnect.dev/problems/{code}"),
+            title,
+            status: status.as_u16(),
+            code,
+            detail: None,
+            html: false,
+        }
+    }
+
+    /// Adds a human explanation of this occurrence.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Renders as an HTML page instead of JSON (for browsers landing on the callback).
+    pub fn as_html(mut self) -> Self {
+        self.html = true;
+        self
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+        )
+        .detail(detail)
+    }
+
+    pub fn invalid_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The request is invalid",
+        )
+        .detail(detail)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "No such resource")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed on this resource",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal error",
+        )
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = if self.html {
+            let body = format!(
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+                 <body><main><h1>{title}</h1><p>{detail}</p><p><small>code: <code>{code}</code></small></p>\
+                 <p>Go back to the app and start again.</p></main></body></html>",
+                title = escape(self.title),
+                detail = escape(self.detail.as_deref().unwrap_or("")),
+                code = self.code,
+            );
+            (status, Html(body)).into_response()
+        } else {
+            let body = serde_json::to_vec(&self).unwrap_or_default();
+            let mut res = (status, body).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            res
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid { code, detail } => {
+                Self::new(StatusCode::BAD_REQUEST, code, "The request is invalid").detail(detail)
+            }
+            ServiceError::PermissionDenied(detail) => Self::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                "Permission denied",
+            )
+            .detail(detail),
+            ServiceError::AccountNotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "account_not_found",
+                "Account not found",
+            )
+            .detail("no account with this id in your tenant"),
+            ServiceError::OAuthStateInvalid(detail) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "oauth_state_invalid",
+                "This login link is no longer valid",
+            )
+            .detail(detail),
+            e @ ServiceError::LoginNotConfigured(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "login_not_configured",
+                "This login is not available",
+            )
+            .detail(e.to_string()),
+            ServiceError::Store(StoreError::Conflict) => Self::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The resource changed while it was being written",
+            )
+            .detail("try again"),
+            ServiceError::Store(e) => {
+                tracing::error!(error = %e, "storage failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "Storage unavailable",
+                )
+            }
+            ServiceError::Seal(e) => {
+                tracing::error!(error = %e, "sealer failed");
+                Self::internal()
+            }
+            ServiceError::Meta(e @ MetaError::NotConfigured(_)) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "login_not_configured",
+                "This login is not available",
+            )
+            .detail(e.to_string()),
+            ServiceError::Meta(e) => {
+                tracing::warn!(error = %e, "Meta failed");
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    "meta_error",
+                    "Meta did not answer as expected",
+                )
+            }
+        }
+    }
+}
+
+/// Handlers return this; `?` on a [`ServiceError`] maps it once, here.
+pub type ApiResult<T> = Result<T, Problem>;

@@ -1,0 +1,16 @@
+//! The traits the use cases need, split by capability: a function depends only on what it
+//! uses, so the `list` path is handed an [`AccountReader`] and has no way to reach a
+//! [`Sealer`] or a token, mirroring its IAM policy.
+
+mod clock;
+mod meta;
+mod sealer;
+mod store;
+
+pub use clock::{Clock, SystemClock};
+pub use meta::{
+    FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,
+    IssuedToken, Meta, MetaError, PermissionGrant,
+};
+pub use sealer::{EncryptionContext, Purpose, SealError, SealedSecret, Sealer};
+pub use store::{AccountReader, AccountWriter, OAuthStates, StoreError, TokenReader};

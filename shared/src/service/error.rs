@@ -1,0 +1,40 @@
+//! The use-case layer's one error type, mapped once to problem details at the HTTP edge.
+
+use crate::domain::LoginPath;
+use crate::ports::{MetaError, SealError, StoreError};
+
+/// Why a use case refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request is malformed; `code` is the stable machine code.
+    #[error("{detail}")]
+    Invalid { code: &'static str, detail: String },
+    /// The caller may not do this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// No such account in the caller's tenant (another tenant's account is "not found" too).
+    #[error("no account with this id in your tenant")]
+    AccountNotFound,
+    /// The OAuth state is missing, unknown, already used or expired.
+    #[error("{0}")]
+    OAuthStateInvalid(&'static str),
+    /// The login path has no Meta app configured.
+    #[error("the {} login is not configured on this deployment", .0.as_str())]
+    LoginNotConfigured(LoginPath),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error(transparent)]
+    Meta(#[from] MetaError),
+}
+
+impl ServiceError {
+    /// A malformed-request error.
+    pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
