@@ -1,1 +1,105 @@
+//! The conformance suites every [`Store`](crate::ports) and [`Sealer`](crate::ports::Sealer)
+//! adapter must pass, so a use case can never tell which adapter it runs on.
+//!
+//! Each behaviour is a plain `pub async fn` over the port traits, written once and run
+//! unchanged against SQLite, the local keyring, DynamoDB and KMS. The
+//! [`store_conformance!`](crate::store_conformance) and
+//! [`sealer_conformance!`](crate::sealer_conformance) macros turn the whole list into one
+//! `#[tokio::test]` per behaviour, so an adapter's test file is a few lines:
+//!
+//! ```ignore
+//! igconnect::store_conformance!(async { SqliteStore::in_memory().expect("store") });
+//! ```
+//!
+//! The crate using the macros needs `tokio` (with `macros` and `rt-multi-thread`) among its
+//! dependencies. [`moto`] starts the AWS stand-in the DynamoDB and KMS runs need.
+//!
+//! Compiled only with the `conformance` feature: none of this ships in a binary.
 
+pub mod fixtures;
+// pub mod moto;
+pub mod sealer;
+pub mod store;
+
+/// Generates one `#[tokio::test]` per Store behaviour of [`store`].
+///
+/// `store_conformance!(factory)` takes an expression of a future yielding a fresh store
+/// (evaluated once per test, so tests stay independent). When the store needs something
+/// kept alive beside it (a temporary directory), use
+/// `store_conformance!(with_guard: factory)` with a future yielding `(store, guard)`.
+/// Invoke it inside a `mod` to run the suite more than once in a file.
+#[macro_export]
+macro_rules! store_conformance {
+    (with_guard: $factory:expr) => {
+        $crate::__conformance_tests!(store, $factory;
+            ref:
+                put_then_take_returns_every_field,
+                take_state_is_single_use,
+                unknown_state_key_is_none,
+                expired_state_is_still_returned,
+                first_connection_creates_an_account,
+                reconnect_updates_the_account_in_place,
+                same_instagram_user_in_two_tenants_is_two_accounts,
+                another_tenants_account_is_not_found,
+                unknown_account_is_none,
+                list_is_tenant_scoped_and_ordered_by_id,
+                list_paginates_without_gaps_or_duplicates,
+                empty_tenant_lists_nothing,
+                sealed_token_round_trips_and_is_tenant_scoped,
+                account_fields_round_trip_exactly;
+            shared:
+                concurrent_takes_have_exactly_one_winner,
+                concurrent_first_connections_make_one_account,
+        );
+    };
+    ($factory:expr) => {
+        $crate::store_conformance!(with_guard: async { ($factory.await, ()) });
+    };
+}
+
+/// Generates one `#[tokio::test]` per Sealer behaviour of [`sealer`]; same shapes as
+/// [`store_conformance!`](crate::store_conformance).
+#[macro_export]
+macro_rules! sealer_conformance {
+    (with_guard: $factory:expr) => {
+        $crate::__conformance_tests!(sealer, $factory;
+            ref:
+                seal_then_unseal_round_trips,
+                ciphertext_does_not_contain_the_plaintext,
+                two_seals_of_one_secret_differ,
+                another_tenant_cannot_unseal,
+                another_account_cannot_unseal,
+                tampered_ciphertext_does_not_unseal,
+                sealed_secret_survives_its_storage_encoding,
+                nothing_printable_reveals_the_secret;
+            shared:
+                concurrent_seals_all_unseal,
+        );
+    };
+    ($factory:expr) => {
+        $crate::sealer_conformance!(with_guard: async { ($factory.await, ()) });
+    };
+}
+
+/// The expansion shared by both suites: behaviours taking `&S`, then those taking `Arc<S>`
+/// (they spawn tasks).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($suite:ident, $factory:expr; ref: $($r:ident),+; shared: $($s:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $r() {
+                let (subject, _guard) = $factory.await;
+                $crate::conformance::$suite::$r(&subject).await;
+            }
+        )+
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $s() {
+                let (subject, _guard) = $factory.await;
+                $crate::conformance::$suite::$s(::std::sync::Arc::new(subject)).await;
+            }
+        )+
+    };
+}
