@@ -1,1 +1,344 @@
-//! sandbox placeholder
+//! The Meta sandbox: a stand-in for Meta's OAuth dialogs and the Graph endpoints the connect
+//! flow uses, for both login paths, served over HTTP so that igconnect's real
+//! [`GraphClient`](crate::adapters::graph::GraphClient) talks to it exactly as it talks to
+//! Meta. `igconnect serve` mounts it under `/sandbox` when no Meta app is configured, and
+//! `igconnect sandbox` serves it alone. docs/sandbox.md documents every endpoint, the
+//! catalogue of accounts and where the sandbox differs from Meta.
+//!
+//! It runs in the same process as the server whose logs tests scan for leaked secrets, so
+//! nothing here logs at all: no token, code or secret can reach a log line from this module.
+
+pub mod catalogue;
+mod dialog;
+mod errors;
+mod facebook;
+mod html;
+mod instagram;
+mod params;
+mod state;
+
+use crate::config::{MetaApp, MetaConfig, base_url, join};
+use aes_gcm::aead::{OsRng, rand_core::RngCore};
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
+use secrecy::{ExposeSecret, SecretString};
+use state::Inner;
+use std::sync::{Arc, Mutex, MutexGuard};
+use url::Url;
+
+/// The two Meta apps the sandbox plays: requests naming another client id, or presenting
+/// another secret, are refused as Meta would refuse them.
+#[derive(Debug, Clone)]
+pub struct SandboxApps {
+    /// The Facebook Login app.
+    pub facebook: MetaApp,
+    /// The Instagram Login app.
+    pub instagram: MetaApp,
+}
+
+impl SandboxApps {
+    /// Documented dev credentials: app ids "sandbox-facebook-app" / "sandbox-instagram-app",
+    /// secrets "sandbox-facebook-secret" / "sandbox-instagram-secret". They open nothing but
+    /// the sandbox, so they may be public.
+    pub fn dev_defaults() -> Self {
+        let app = |id: &str, secret: &str| MetaApp {
+            app_id: id.to_owned(),
+            app_secret: SecretString::from(secret.to_owned()),
+        };
+        Self {
+            facebook: app("sandbox-facebook-app", "sandbox-facebook-secret"),
+            instagram: app("sandbox-instagram-app", "sandbox-instagram-secret"),
+        }
+    }
+}
+
+/// The sandbox: its apps, where it is reachable, and its in-memory state. Cheap to clone
+/// (an `Arc`), so the router and its owner share one state.
+#[derive(Clone)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    apps: SandboxApps,
+    public_base: Url,
+    state: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("public_base", &self.shared.public_base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// `public_base` is the absolute URL the router is reachable at, ending in '/', e.g.
+    /// http://127.0.0.1:8080/sandbox/ (used to build absolute paging.next URLs and form
+    /// actions). A base without the trailing '/' gets one.
+    pub fn new(apps: SandboxApps, public_base: Url) -> Self {
+        let public_base = base_url(public_base.as_str()).unwrap_or(public_base);
+        Self {
+            shared: Arc::new(Shared {
+                apps,
+                public_base,
+                state: Mutex::new(Inner::default()),
+            }),
+        }
+    }
+
+    /// The sandbox's routes, relative to `public_base` (the caller nests it under
+    /// `/sandbox` or serves it at `/`). See docs/sandbox.md for each endpoint.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(
+                "/facebook-www/{ver}/dialog/oauth",
+                get(dialog::facebook_dialog),
+            )
+            .route(
+                "/facebook-www/{ver}/dialog/oauth/decide",
+                post(dialog::facebook_decide),
+            )
+            .route(
+                "/facebook-graph/{ver}/oauth/access_token",
+                get(facebook::access_token),
+            )
+            .route("/facebook-graph/{ver}/me", get(facebook::me))
+            .route(
+                "/facebook-graph/{ver}/me/permissions",
+                get(facebook::permissions),
+            )
+            .route("/facebook-graph/{ver}/me/accounts", get(facebook::accounts))
+            .route("/facebook-graph/{ver}/{node}", get(facebook::node))
+            .route(
+                "/instagram-www/oauth/authorize",
+                get(dialog::instagram_dialog),
+            )
+            .route(
+                "/instagram-www/oauth/authorize/decide",
+                post(dialog::instagram_decide),
+            )
+            .route(
+                "/instagram-api/oauth/access_token",
+                post(instagram::exchange_code),
+            )
+            .route(
+                "/instagram-graph/access_token",
+                get(instagram::exchange_token),
+            )
+            .route(
+                "/instagram-graph/refresh_access_token",
+                get(instagram::refresh_token),
+            )
+            .route("/instagram-graph/me", get(instagram::me))
+            .route("/instagram-graph/{ver}/me", get(instagram::me_versioned))
+            .route("/_inspect/tokens", get(inspect_tokens))
+            .route("/_inspect/clock", post(advance_clock_route))
+            .fallback(not_found)
+            .with_state(self.clone())
+    }
+
+    /// Moves the sandbox's clock forward, so tests can see codes and tokens expire and
+    /// Instagram tokens become old enough to refresh without waiting a day. Only the
+    /// sandbox's notion of time moves.
+    pub fn advance_clock(&self, by: TimeDelta) {
+        self.state().advance_clock(by);
+    }
+
+    /// Every access token the sandbox ever issued, oldest first: what tests search logs,
+    /// responses and databases for.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state().issued_tokens().to_vec()
+    }
+
+    /// The state, even after a panic elsewhere poisoned the lock: every update is a single
+    /// map operation, so the data stays consistent.
+    fn state(&self) -> MutexGuard<'_, Inner> {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn apps(&self) -> &SandboxApps {
+        &self.shared.apps
+    }
+
+    /// The live token named by `token`: Graph's 104 when absent, 190/467 when unknown,
+    /// 190/463 when expired.
+    fn live_token(&self, token: Option<&str>) -> Result<state::TokenRecord, errors::GraphError> {
+        let token = token.ok_or_else(errors::GraphError::missing_token)?;
+        match self.state().token(token) {
+            Ok(record) => Ok(record.clone()),
+            Err(state::TokenRefusal::Unknown) => Err(errors::GraphError::invalid_token()),
+            Err(state::TokenRefusal::Expired) => Err(errors::GraphError::expired_token()),
+        }
+    }
+
+    /// An absolute URL under the sandbox (form actions, paging links).
+    fn url(&self, path: &str) -> Url {
+        join(&self.shared.public_base, path)
+    }
+}
+
+/// A MetaConfig whose base URLs all point into the sandbox mounted at `public_base`, with the
+/// sandbox apps as credentials.
+pub fn meta_config(
+    public_base: &Url,
+    graph_version: &str,
+    redirect_uri: Url,
+    apps: &SandboxApps,
+) -> MetaConfig {
+    let base = base_url(public_base.as_str()).unwrap_or_else(|_| public_base.clone());
+    MetaConfig {
+        facebook_app: Some(apps.facebook.clone()),
+        instagram_app: Some(apps.instagram.clone()),
+        graph_version: graph_version.to_owned(),
+        redirect_uri,
+        facebook_dialog_url: join(&base, "facebook-www/"),
+        facebook_graph_url: join(&base, "facebook-graph/"),
+        instagram_auth_url: join(&base, "instagram-www/"),
+        instagram_api_url: join(&base, "instagram-api/"),
+        instagram_graph_url: join(&base, "instagram-graph/"),
+    }
+}
+
+/// The fields a Graph read answers: the requested ones (or `default`), `id` always first,
+/// and Meta's error for a field the node type does not have.
+fn select_fields(
+    requested: Option<&str>,
+    default: &[&str],
+    allowed: &[&str],
+    node_type: &str,
+) -> Result<Vec<String>, errors::GraphError> {
+    let mut fields = params::list(requested);
+    if fields.is_empty() {
+        fields = default.iter().map(|f| (*f).to_owned()).collect();
+    }
+    if let Some(bad) = fields.iter().find(|f| !allowed.contains(&f.as_str())) {
+        return Err(errors::GraphError::nonexisting_field(bad, node_type));
+    }
+    fields.retain(|f| f != "id");
+    fields.insert(0, "id".to_owned());
+    Ok(fields)
+}
+
+/// `n` random bytes as URL-safe text (no padding): ids, codes and tokens.
+pub(crate) fn random_text(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `presented` is `app`'s secret. Compared in constant time (a stand-in should not
+/// teach timing leaks).
+fn secret_matches(app: &MetaApp, presented: &str) -> bool {
+    let expected = app.app_secret.expose_secret().as_bytes();
+    let presented = presented.as_bytes();
+    expected.len() == presented.len()
+        && expected
+            .iter()
+            .zip(presented)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// `GET _inspect/tokens`: every token (and code) the sandbox ever issued, so black-box tests
+/// can prove none of them leaked into a log, a response or a database. Sandbox only.
+async fn inspect_tokens(State(sandbox): State<Sandbox>) -> Response {
+    let state = sandbox.state();
+    let body = serde_json::json!({
+        "tokens": state.issued_tokens(),
+        "codes": state.issued_codes(),
+    });
+    errors::no_store(axum::Json(body).into_response())
+}
+
+/// `POST _inspect/clock?advance_seconds=N`: moves the sandbox's clock forward by N seconds
+/// (0 to 400 days) and answers the sandbox's new time. Sandbox only.
+async fn advance_clock_route(State(sandbox): State<Sandbox>, RawQuery(q): RawQuery) -> Response {
+    let params = params::Params::parse(q.as_deref());
+    let seconds = params
+        .get("advance_seconds")
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|s| (0..=400 * 86_400).contains(s));
+    let Some(seconds) = seconds else {
+        return errors::GraphError::missing_parameter("advance_seconds").into_response();
+    };
+    let mut state = sandbox.state();
+    state.advance_clock(TimeDelta::seconds(seconds));
+    let now = state.now().to_rfc3339();
+    axum::Json(serde_json::json!({ "now": now })).into_response()
+}
+
+async fn not_found() -> Response {
+    errors::GraphError::unknown_path().into_response()
+}
+
+/// Graph versions look like `v24.0`.
+fn valid_version(ver: &str) -> bool {
+    ver.strip_prefix('v')
+        .and_then(|v| v.split_once('.'))
+        .is_some_and(|(major, minor)| {
+            !major.is_empty()
+                && !minor.is_empty()
+                && major.chars().all(|c| c.is_ascii_digit())
+                && minor.chars().all(|c| c.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_config_points_every_base_into_the_sandbox() {
+        let base = Url::parse("http://127.0.0.1:8080/sandbox/").unwrap();
+        let redirect = Url::parse("http://127.0.0.1:8080/v1/oauth/callback").unwrap();
+        let cfg = meta_config(&base, "v24.0", redirect, &SandboxApps::dev_defaults());
+        assert_eq!(
+            cfg.facebook_graph_url.as_str(),
+            "http://127.0.0.1:8080/sandbox/facebook-graph/"
+        );
+        assert_eq!(
+            cfg.instagram_api_url.as_str(),
+            "http://127.0.0.1:8080/sandbox/instagram-api/"
+        );
+        assert_eq!(
+            cfg.facebook_app.map(|a| a.app_id).as_deref(),
+            Some("sandbox-facebook-app")
+        );
+    }
+
+    #[test]
+    fn a_base_without_its_trailing_slash_still_joins_under_it() {
+        let base = Url::parse("http://127.0.0.1:8080/sandbox").unwrap();
+        let s = Sandbox::new(SandboxApps::dev_defaults(), base);
+        assert_eq!(
+            s.url("instagram-www/x").as_str(),
+            "http://127.0.0.1:8080/sandbox/instagram-www/x"
+        );
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        let apps = SandboxApps::dev_defaults();
+        assert!(secret_matches(&apps.facebook, "sandbox-facebook-secret"));
+        assert!(!secret_matches(&apps.facebook, "sandbox-facebook-secreT"));
+        assert!(!secret_matches(&apps.facebook, ""));
+    }
+
+    #[test]
+    fn versions_look_like_v_major_dot_minor() {
+        assert!(valid_version("v24.0"));
+        assert!(!valid_version("24.0"));
+        assert!(!valid_version("v24"));
+        assert!(!valid_version("v.1"));
+    }
+}

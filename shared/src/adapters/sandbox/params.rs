@@ -1,0 +1,110 @@
+//! Request parameters, read from a query string or a urlencoded form body with
+//! `url::form_urlencoded` (already a dependency): the consent form repeats fields
+//! (`scopes=a&scopes=b`), which serde's flat maps would drop, and parsing by hand means a
+//! malformed request gets Meta's error shape instead of an extractor's rejection.
+
+use axum::http::{HeaderMap, header};
+
+/// Every name/value pair of a request, in order.
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Parses `a=1&b=2` (a query string or a form body); absent input is no parameters.
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .map(|r| {
+                url::form_urlencoded::parse(r.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self(pairs)
+    }
+
+    /// The first non-empty value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// The access token of a Graph call: the `access_token` parameter (what igconnect's client
+/// sends) or an `Authorization: Bearer` header, as Meta accepts both.
+pub(crate) fn access_token(params: &Params, headers: &HeaderMap) -> Option<String> {
+    if let Some(t) = params.get("access_token") {
+        return Some(t.to_owned());
+    }
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
+        .then(|| token.to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// A comma (or space) separated list, as Meta's `scope` and `fields` parameters are.
+pub(crate) fn list(raw: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in raw
+        .unwrap_or_default()
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if !out.iter().any(|o| o == item) {
+            out.push(item.to_owned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn repeated_form_fields_are_all_kept() {
+        let p = Params::parse(Some("scopes=a&scopes=b&request=r"));
+        assert_eq!(p.all("scopes"), ["a", "b"]);
+        assert_eq!(p.get("request"), Some("r"));
+    }
+
+    #[test]
+    fn empty_values_count_as_absent() {
+        assert_eq!(Params::parse(Some("code=")).get("code"), None);
+        assert_eq!(Params::parse(None).get("code"), None);
+    }
+
+    #[test]
+    fn a_bearer_header_carries_the_token_when_the_query_does_not() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
+        assert_eq!(
+            access_token(&Params::parse(None), &h).as_deref(),
+            Some("abc")
+        );
+        let q = Params::parse(Some("access_token=q"));
+        assert_eq!(access_token(&q, &h).as_deref(), Some("q"));
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_drop_duplicates() {
+        assert_eq!(list(Some("id, name,,id")), ["id", "name"]);
+        assert!(list(None).is_empty());
+    }
+}

@@ -1,0 +1,406 @@
+//! The sandbox's memory: pending dialogs, authorization codes and access tokens, with the
+//! lifetimes Meta gives them. Everything lives behind one mutex in [`super::Sandbox`]; no
+//! method here awaits, so the lock is never held across a network call.
+
+use super::random_text;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// Prefix of every token the sandbox issues (tests grep for it; never Meta's own prefixes).
+pub(crate) const TOKEN_PREFIX: &str = "IGSBXTOK";
+/// Prefix of every authorization code the sandbox issues.
+pub(crate) const CODE_PREFIX: &str = "IGSBXCODE";
+/// How long a dialog waits for its decision, and a code for its exchange.
+pub(crate) const DIALOG_TTL: TimeDelta = TimeDelta::minutes(10);
+pub(crate) const CODE_TTL: TimeDelta = TimeDelta::minutes(10);
+/// Short-lived tokens (both paths) last an hour.
+pub(crate) const SHORT_LIVED: TimeDelta = TimeDelta::hours(1);
+/// Long-lived tokens (both paths) last 60 days.
+pub(crate) const LONG_LIVED: TimeDelta = TimeDelta::days(60);
+/// Instagram refreshes only tokens at least this old.
+pub(crate) const REFRESH_MIN_AGE: TimeDelta = TimeDelta::hours(24);
+
+/// Which login a dialog, code or token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Login {
+    Facebook,
+    Instagram,
+}
+
+/// A dialog shown to a person, waiting for Allow or Cancel.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingDialog {
+    pub login: Login,
+    pub client_id: String,
+    pub redirect_uri: url::Url,
+    pub state: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the person allowed on a Facebook dialog.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FacebookConsent {
+    pub granted: Vec<String>,
+    pub declined: Vec<String>,
+    pub pages: Vec<String>,
+}
+
+/// What the person allowed on either dialog.
+#[derive(Debug, Clone)]
+pub(crate) enum Consent {
+    Facebook(FacebookConsent),
+    Instagram {
+        account: String,
+        granted: Vec<String>,
+    },
+}
+
+impl Consent {
+    fn login(&self) -> Login {
+        match self {
+            Self::Facebook(_) => Login::Facebook,
+            Self::Instagram { .. } => Login::Instagram,
+        }
+    }
+}
+
+/// An authorization code: single use, ten minutes, bound to its app and redirect_uri.
+#[derive(Debug)]
+struct CodeRecord {
+    client_id: String,
+    redirect_uri: String,
+    expires_at: DateTime<Utc>,
+    used: bool,
+    consent: Consent,
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone)]
+pub(crate) enum Subject {
+    /// A Facebook user token; Page tokens are minted once per Page and kept.
+    FacebookUser {
+        consent: FacebookConsent,
+        page_tokens: BTreeMap<String, String>,
+    },
+    /// A Page token, carrying the consent of the user token it came from.
+    FacebookPage {
+        page_id: String,
+        consent: FacebookConsent,
+    },
+    /// An Instagram Login token for one account.
+    Instagram {
+        account: String,
+        granted: Vec<String>,
+    },
+}
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenRecord {
+    pub subject: Subject,
+    pub issued_at: DateTime<Utc>,
+    /// `None` never expires (Page tokens of a long-lived user token).
+    pub expires_at: Option<DateTime<Utc>>,
+    pub long_lived: bool,
+}
+
+/// Why a code was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CodeRefusal {
+    Unknown,
+    Used,
+    Expired,
+    RedirectMismatch,
+}
+
+/// Why a token was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TokenRefusal {
+    Unknown,
+    Expired,
+}
+
+/// All mutable sandbox state.
+#[derive(Default)]
+pub(crate) struct Inner {
+    pending: HashMap<String, PendingDialog>,
+    codes: HashMap<String, CodeRecord>,
+    tokens: HashMap<String, TokenRecord>,
+    issued_tokens: Vec<String>,
+    issued_codes: Vec<String>,
+    clock_offset: TimeDelta,
+}
+
+impl Inner {
+    /// The sandbox's clock: wall time plus whatever tests advanced it by.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_offset
+    }
+
+    /// Moves the sandbox's clock forward (tests of expiry and refresh rules).
+    pub fn advance_clock(&mut self, by: TimeDelta) {
+        self.clock_offset += by;
+    }
+
+    /// Keeps a dialog until its decision; returns the opaque request id for the form.
+    pub fn open_dialog(&mut self, mut dialog: PendingDialog) -> String {
+        let now = self.now();
+        self.pending.retain(|_, d| d.expires_at > now);
+        dialog.expires_at = now + DIALOG_TTL;
+        let id = random_text(24);
+        self.pending.insert(id.clone(), dialog);
+        id
+    }
+
+    /// Takes a pending dialog for its decision (once; expired ones are gone).
+    pub fn take_dialog(&mut self, id: &str, login: Login) -> Option<PendingDialog> {
+        let now = self.now();
+        match self.pending.get(id) {
+            Some(d) if d.login == login && d.expires_at > now => self.pending.remove(id),
+            Some(d) if d.expires_at <= now => {
+                self.pending.remove(id);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Issues a code for an allowed dialog.
+    pub fn issue_code(&mut self, dialog: &PendingDialog, consent: Consent) -> String {
+        let now = self.now();
+        // Used and expired codes stay a while so a replay is told "used", not "unknown".
+        self.codes
+            .retain(|_, c| c.expires_at + TimeDelta::hours(1) > now);
+        let code = format!("{CODE_PREFIX}{}", random_text(32));
+        self.codes.insert(
+            code.clone(),
+            CodeRecord {
+                client_id: dialog.client_id.clone(),
+                redirect_uri: dialog.redirect_uri.to_string(),
+                expires_at: now + CODE_TTL,
+                used: false,
+                consent,
+            },
+        );
+        self.issued_codes.push(code.clone());
+        code
+    }
+
+    /// Redeems a code: it must be this app's, unused, unexpired and presented with the
+    /// dialog's redirect_uri. Only a successful redemption uses the code up.
+    pub fn redeem_code(
+        &mut self,
+        code: &str,
+        login: Login,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<Consent, CodeRefusal> {
+        let now = self.now();
+        let record = self.codes.get_mut(code).ok_or(CodeRefusal::Unknown)?;
+        if record.consent.login() != login || record.client_id != client_id {
+            return Err(CodeRefusal::Unknown);
+        }
+        if record.used {
+            return Err(CodeRefusal::Used);
+        }
+        if record.expires_at <= now {
+            return Err(CodeRefusal::Expired);
+        }
+        if !same_redirect(&record.redirect_uri, redirect_uri) {
+            return Err(CodeRefusal::RedirectMismatch);
+        }
+        record.used = true;
+        Ok(record.consent.clone())
+    }
+
+    /// Issues a token for `subject`, living `lifetime` (`None`: never expires).
+    pub fn issue_token(
+        &mut self,
+        subject: Subject,
+        lifetime: Option<TimeDelta>,
+        long_lived: bool,
+    ) -> String {
+        let now = self.now();
+        let token = format!("{TOKEN_PREFIX}{}", random_text(36));
+        self.tokens.insert(
+            token.clone(),
+            TokenRecord {
+                subject,
+                issued_at: now,
+                expires_at: lifetime.map(|l| now + l),
+                long_lived,
+            },
+        );
+        self.issued_tokens.push(token.clone());
+        token
+    }
+
+    /// A live token's record.
+    pub fn token(&self, token: &str) -> Result<&TokenRecord, TokenRefusal> {
+        let record = self.tokens.get(token).ok_or(TokenRefusal::Unknown)?;
+        match record.expires_at {
+            Some(at) if at <= self.now() => Err(TokenRefusal::Expired),
+            _ => Ok(record),
+        }
+    }
+
+    /// The Page token of `page_id` under a user token, minted on first listing. A Page token
+    /// of a long-lived user token never expires; of a short-lived one, it expires with it.
+    pub fn page_token(&mut self, user_token: &str, page_id: &str) -> Result<String, TokenRefusal> {
+        let record = self.token(user_token)?.clone();
+        let Subject::FacebookUser {
+            consent,
+            page_tokens,
+        } = &record.subject
+        else {
+            return Err(TokenRefusal::Unknown);
+        };
+        if let Some(t) = page_tokens.get(page_id) {
+            return Ok(t.clone());
+        }
+        let lifetime = record
+            .expires_at
+            .filter(|_| !record.long_lived)
+            .map(|at| at - self.now());
+        let subject = Subject::FacebookPage {
+            page_id: page_id.to_owned(),
+            consent: consent.clone(),
+        };
+        let token = self.issue_token(subject, lifetime, record.long_lived);
+        if let Some(TokenRecord {
+            subject: Subject::FacebookUser { page_tokens, .. },
+            ..
+        }) = self.tokens.get_mut(user_token)
+        {
+            page_tokens.insert(page_id.to_owned(), token.clone());
+        }
+        Ok(token)
+    }
+
+    /// Every token ever issued, oldest first.
+    pub fn issued_tokens(&self) -> &[String] {
+        &self.issued_tokens
+    }
+
+    /// Every code ever issued, oldest first.
+    pub fn issued_codes(&self) -> &[String] {
+        &self.issued_codes
+    }
+}
+
+/// Meta compares redirect URIs exactly; the sandbox forgives only URL normalisation
+/// (`http://h` and `http://h/` are the same URI).
+fn same_redirect(issued: &str, presented: &str) -> bool {
+    match url::Url::parse(presented) {
+        Ok(u) => u.as_str() == issued,
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dialog() -> PendingDialog {
+        PendingDialog {
+            login: Login::Instagram,
+            client_id: "app".into(),
+            redirect_uri: url::Url::parse("http://127.0.0.1/cb").unwrap(),
+            state: None,
+            scopes: vec![],
+            expires_at: Utc::now(),
+        }
+    }
+
+    fn consent() -> Consent {
+        Consent::Instagram {
+            account: "1".into(),
+            granted: vec![],
+        }
+    }
+
+    #[test]
+    fn a_code_redeems_once() {
+        let mut s = Inner::default();
+        let code = s.issue_code(&dialog(), consent());
+        assert!(
+            s.redeem_code(&code, Login::Instagram, "app", "http://127.0.0.1/cb")
+                .is_ok()
+        );
+        let again = s.redeem_code(&code, Login::Instagram, "app", "http://127.0.0.1/cb");
+        assert_eq!(again.err(), Some(CodeRefusal::Used));
+    }
+
+    #[test]
+    fn a_code_expires_after_ten_minutes() {
+        let mut s = Inner::default();
+        let code = s.issue_code(&dialog(), consent());
+        s.advance_clock(CODE_TTL);
+        let r = s.redeem_code(&code, Login::Instagram, "app", "http://127.0.0.1/cb");
+        assert_eq!(r.err(), Some(CodeRefusal::Expired));
+    }
+
+    #[test]
+    fn a_code_is_bound_to_its_app_and_login() {
+        let mut s = Inner::default();
+        let code = s.issue_code(&dialog(), consent());
+        let other_app = s.redeem_code(&code, Login::Instagram, "other", "http://127.0.0.1/cb");
+        assert_eq!(other_app.err(), Some(CodeRefusal::Unknown));
+        let other_login = s.redeem_code(&code, Login::Facebook, "app", "http://127.0.0.1/cb");
+        assert_eq!(other_login.err(), Some(CodeRefusal::Unknown));
+        let other_uri = s.redeem_code(&code, Login::Instagram, "app", "http://127.0.0.1/x");
+        assert_eq!(other_uri.err(), Some(CodeRefusal::RedirectMismatch));
+    }
+
+    #[test]
+    fn a_dialog_expires_after_ten_minutes() {
+        let mut s = Inner::default();
+        let id = s.open_dialog(dialog());
+        s.advance_clock(DIALOG_TTL);
+        assert!(s.take_dialog(&id, Login::Instagram).is_none());
+    }
+
+    #[test]
+    fn a_dialog_is_decided_once() {
+        let mut s = Inner::default();
+        let id = s.open_dialog(dialog());
+        assert!(s.take_dialog(&id, Login::Facebook).is_none());
+        assert!(s.take_dialog(&id, Login::Instagram).is_some());
+        assert!(s.take_dialog(&id, Login::Instagram).is_none());
+    }
+
+    #[test]
+    fn tokens_expire_and_carry_the_prefix() {
+        let mut s = Inner::default();
+        let t = s.issue_token(
+            Subject::Instagram {
+                account: "1".into(),
+                granted: vec![],
+            },
+            Some(SHORT_LIVED),
+            false,
+        );
+        assert!(t.starts_with(TOKEN_PREFIX) && t.len() >= TOKEN_PREFIX.len() + 32);
+        assert!(s.token(&t).is_ok());
+        s.advance_clock(SHORT_LIVED);
+        assert_eq!(s.token(&t).err(), Some(TokenRefusal::Expired));
+        assert_eq!(s.token("nope").err(), Some(TokenRefusal::Unknown));
+    }
+
+    #[test]
+    fn page_tokens_of_a_long_lived_user_token_never_expire() {
+        let mut s = Inner::default();
+        let user = s.issue_token(
+            Subject::FacebookUser {
+                consent: FacebookConsent::default(),
+                page_tokens: BTreeMap::new(),
+            },
+            Some(LONG_LIVED),
+            true,
+        );
+        let page = s.page_token(&user, "p").unwrap();
+        assert_eq!(s.page_token(&user, "p").unwrap(), page);
+        assert!(s.token(&page).unwrap().expires_at.is_none());
+    }
+}
