@@ -1,0 +1,204 @@
+//! Saving a login: the account item and its `(tenant, ig_user_id)` lookup item, written
+//! together in one transaction under conditions, so racing logins (two tabs, a reconnect
+//! during a refresh) can neither create two accounts nor lose an update.
+
+use super::items::{self, ACCOUNT_ID, Item, PK, VERSION, n, s};
+use super::{DynamoStore, unavailable};
+use crate::domain::{Account, AccountId, Connection, IgUserId, TenantId};
+use crate::ports::{AccountWriter, SealedSecret, StoreError};
+use aes_gcm::aead::{OsRng, rand_core::RngCore};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+use std::time::Duration;
+
+/// How many times a save re-reads and retries after losing a race before giving up.
+const ATTEMPTS: u32 = 6;
+
+fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Unavailable(format!("building a write: {e}")))
+}
+
+impl DynamoStore {
+    /// The tenant's account for this Instagram user, through the lookup item.
+    async fn account_by_ig_user(
+        &self,
+        tenant: &TenantId,
+        ig_user_id: &IgUserId,
+    ) -> Result<Option<Account>, StoreError> {
+        let Some(lookup) = self
+            .get(items::ig_user_key(tenant, ig_user_id), &[ACCOUNT_ID])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id = items::account_id_of_lookup(&lookup)?;
+        let item = self
+            .get(items::account_key(tenant, &id), items::ACCOUNT_ATTRIBUTES)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an instagram user points at no account".into()))?;
+        items::account_from_item(&item).map(Some)
+    }
+
+    fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
+        Ok(TransactWriteItem::builder()
+            .put(built(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .expression_attribute_names("#pk", PK)
+                    .build(),
+            )?)
+            .build())
+    }
+
+    /// A first connection: both items must not exist yet.
+    fn create(
+        &self,
+        account: &Account,
+        token: &SealedSecret,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        Ok(vec![
+            self.put(items::ig_user_item(account), "attribute_not_exists(#pk)")?,
+            self.put(
+                items::account_item(account, token)?,
+                "attribute_not_exists(#pk)",
+            )?,
+        ])
+    }
+
+    /// A reconnect: the account must still be at the version it was read at, and the lookup
+    /// must still point at it.
+    fn update(
+        &self,
+        account: &Account,
+        read_version: u64,
+        token: &SealedSecret,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let account_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(items::account_item(account, token)?))
+            .condition_expression("#version = :read")
+            .expression_attribute_names("#version", VERSION)
+            .expression_attribute_values(":read", n(read_version))
+            .build();
+        let lookup_check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::ig_user_key(
+                &account.tenant,
+                &account.ig_user_id,
+            )))
+            .condition_expression("#account = :id")
+            .expression_attribute_names("#account", ACCOUNT_ID)
+            .expression_attribute_values(":id", s(account.id.as_str()))
+            .build();
+        Ok(vec![
+            TransactWriteItem::builder()
+                .put(built(account_put)?)
+                .build(),
+            TransactWriteItem::builder()
+                .condition_check(built(lookup_check)?)
+                .build(),
+        ])
+    }
+}
+
+/// Whether a failed transaction lost a race (a condition or a concurrent transaction),
+/// which a fresh read and retry resolves.
+fn lost_race(e: &TransactWriteItemsError) -> bool {
+    match e {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+            cancelled.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                )
+            })
+        }
+        TransactWriteItemsError::TransactionInProgressException(_) => true,
+        _ => false,
+    }
+}
+
+/// A short randomised pause, growing with each attempt, so racing writers spread out.
+async fn back_off(attempt: u32) {
+    let base = 10u64 << attempt.min(5);
+    let jitter = u64::from(OsRng.next_u32()) % base;
+    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+}
+
+#[async_trait]
+impl AccountWriter for DynamoStore {
+    async fn save_connection(
+        &self,
+        connection: &Connection,
+        token: &SealedSecret,
+    ) -> Result<Account, StoreError> {
+        for attempt in 0..ATTEMPTS {
+            let existing = self
+                .account_by_ig_user(&connection.tenant, &connection.ig_user_id)
+                .await?;
+            let (account, writes) = match &existing {
+                Some(old) => {
+                    let account = connection.reconnect(old);
+                    let writes = self.update(&account, old.version, token)?;
+                    (account, writes)
+                }
+                None => {
+                    let account = connection.new_account(AccountId::generate());
+                    let writes = self.create(&account, token)?;
+                    (account, writes)
+                }
+            };
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(account),
+                Err(e) if e.as_service_error().is_some_and(lost_race) => back_off(attempt).await,
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::CancellationReason;
+    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+    use std::collections::HashMap;
+
+    fn cancelled(codes: &[&str]) -> TransactWriteItemsError {
+        let mut e = TransactionCanceledException::builder();
+        for code in codes {
+            e = e.cancellation_reasons(CancellationReason::builder().code(*code).build());
+        }
+        TransactWriteItemsError::TransactionCanceledException(e.build())
+    }
+
+    #[test]
+    fn a_failed_condition_is_a_lost_race() {
+        assert!(lost_race(&cancelled(&["None", "ConditionalCheckFailed"])));
+        assert!(lost_race(&cancelled(&["TransactionConflict"])));
+    }
+
+    #[test]
+    fn other_cancellations_are_not_retried() {
+        assert!(!lost_race(&cancelled(&["ValidationError"])));
+    }
+
+    #[test]
+    fn lookups_name_an_account() {
+        let map: HashMap<String, _> = HashMap::from([(ACCOUNT_ID.to_owned(), s("abc"))]);
+        assert_eq!(
+            items::account_id_of_lookup(&map).expect("id").as_str(),
+            "abc"
+        );
+    }
+}
