@@ -17,7 +17,7 @@
 //! Compiled only with the `conformance` feature: none of this ships in a binary.
 
 pub mod fixtures;
-// pub mod moto;
+pub mod moto;
 pub mod sealer;
 pub mod store;
 

@@ -1,0 +1,213 @@
+//! moto's server standing in for DynamoDB and KMS, so the AWS adapters run the very same
+//! suites over the real wire protocols, without an AWS account.
+//!
+//! One `moto_server` per test binary, started on first use on a free 127.0.0.1 port from
+//! the workspace's `.venv` (`scripts/install-tools` puts it there). Every test then gets its
+//! own table or key with a unique name, so tests stay independent while sharing the server.
+//!
+//! Stopping it: statics are never dropped, so a guard's `Drop` cannot do it, and a test
+//! binary can also die by signal. moto therefore runs under a tiny `sh` watchdog whose
+//! stdin is a pipe held only by the test process: when the test process ends, however it
+//! ends, the kernel closes that pipe, the watchdog's `cat` sees end of file, and it kills
+//! moto. No pid files, no orphans, nothing for `scripts/test` to clean up.
+//!
+//! `IGC_MOTO_URL`, when set, points the helpers at a moto server that is already running
+//! instead (the black-box tests start one for the processes they spawn).
+
+use crate::adapters::dynamodb::DynamoStore;
+use crate::adapters::kms::KmsSealer;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The region every moto client uses.
+pub const REGION: &str = "us-east-1";
+
+/// How long moto may take to answer after it is started (Python imports are slow).
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// The running server. Never dropped: the watchdog ends moto when the process ends.
+struct Moto {
+    endpoint: String,
+    _watchdog: Option<Mutex<(Child, ChildStdin)>>,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+/// The endpoint URL of this test binary's moto server, starting it on first use.
+///
+/// Panics when moto is not installed: the AWS suites must run, never silently skip.
+pub fn endpoint() -> &'static str {
+    &MOTO.get_or_init(start).endpoint
+}
+
+/// Environment for a child process that should talk to the same moto server (the SDK's
+/// standard variables, with static test credentials).
+pub fn child_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint().to_owned()),
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+    ]
+}
+
+/// An SDK configuration for moto: fixed region, static test credentials, moto's endpoint.
+/// Built explicitly so nothing from the developer's own AWS environment leaks in.
+pub fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "moto",
+        )))
+        .endpoint_url(endpoint())
+        .build()
+}
+
+/// A DynamoDB client for moto.
+pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&sdk_config())
+}
+
+/// A KMS client for moto.
+pub fn kms_client() -> aws_sdk_kms::Client {
+    aws_sdk_kms::Client::new(&sdk_config())
+}
+
+/// A name no other test uses.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A store over a fresh table of its own, created with its indexes.
+pub async fn dynamo_store() -> DynamoStore {
+    let store = DynamoStore::new(dynamodb_client(), unique_name("igconnect-test"));
+    store
+        .create_table()
+        .await
+        .expect("create the test table on moto");
+    store
+}
+
+/// A fresh symmetric KMS key of its own; returns its id.
+pub async fn kms_key() -> String {
+    let created = kms_client()
+        .create_key()
+        .description("igconnect test key")
+        .send()
+        .await
+        .expect("create a KMS key on moto");
+    created
+        .key_metadata()
+        .map(|m| m.key_id().to_owned())
+        .expect("moto names the key it created")
+}
+
+/// A sealer over a fresh KMS key of its own.
+pub async fn kms_sealer() -> KmsSealer {
+    KmsSealer::new(kms_client(), kms_key().await)
+}
+
+fn moto_server_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(".venv")
+        .join("bin")
+        .join("moto_server")
+}
+
+fn start() -> Moto {
+    if let Ok(url) = std::env::var("IGC_MOTO_URL") {
+        return Moto {
+            endpoint: url.trim_end_matches('/').to_owned(),
+            _watchdog: None,
+        };
+    }
+    let server = moto_server_path();
+    assert!(
+        server.exists(),
+        "moto is not installed: run scripts/test (or scripts/install-tools); looked for {}",
+        server.display()
+    );
+    // A port taken between probing and binding makes moto exit; try a few.
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        match start_on(&server, free_port()) {
+            Ok(moto) => return moto,
+            Err(why) => failures.push(why),
+        }
+    }
+    panic!("moto_server did not start: {}", failures.join("; "));
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+fn start_on(server: &Path, port: u16) -> Result<Moto, String> {
+    let log = std::env::temp_dir().join(format!("igconnect-moto-{port}.log"));
+    // $1 server, $2 port, $3 log. `cat` returns when the test process, the only writer of
+    // its stdin, is gone; then moto goes too.
+    let script = r#""$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 </dev/null &
+moto=$!
+cat >/dev/null
+kill "$moto" 2>/dev/null
+wait "$moto" 2>/dev/null"#;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg("moto-watchdog")
+        .arg(server)
+        .arg(port.to_string())
+        .arg(&log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot spawn sh: {e}"))?;
+    let stdin = child.stdin.take().ok_or("no stdin pipe to the watchdog")?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let started = Instant::now();
+    while started.elapsed() < STARTUP {
+        if answers_http(addr) {
+            return Ok(Moto {
+                endpoint: format!("http://{addr}"),
+                _watchdog: Some(Mutex::new((child, stdin))),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Closing stdin makes the watchdog stop whatever did start.
+    drop(stdin);
+    let _ = child.wait();
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    Err(format!(
+        "no answer on port {port} within {}s; its output: {}",
+        STARTUP.as_secs(),
+        output.lines().rev().take(5).collect::<Vec<_>>().join(" | ")
+    ))
+}
+
+/// Whether an HTTP server answers on `addr` (moto's own API, which needs no credentials).
+fn answers_http(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /moto-api/data.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
+}
