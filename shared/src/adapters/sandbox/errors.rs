@@ -147,12 +147,6 @@ impl GraphError {
         e.status = StatusCode::NOT_FOUND;
         e
     }
-
-    /// The Graph error code, for tests.
-    #[cfg(test)]
-    pub fn code(&self) -> (i64, Option<i64>) {
-        (self.code, self.subcode)
-    }
 }
 
 impl IntoResponse for GraphError {
