@@ -16,7 +16,16 @@
 
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::kms::KmsSealer;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, SharedCredentialsProvider,
+};
+use aws_sdk_dynamodb::operation::{
+    create_table::CreateTableInput, delete_item::DeleteItemInput,
+    describe_table::DescribeTableInput, describe_time_to_live::DescribeTimeToLiveInput,
+    get_item::GetItemInput, put_item::PutItemInput, query::QueryInput,
+    transact_write_items::TransactWriteItemsInput, update_time_to_live::UpdateTimeToLiveInput,
+};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -84,9 +93,19 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// A store over a fresh table of its own, created with its indexes.
+/// A DynamoDB client for moto that refuses every operation a request path must not use
+/// (see [`RequestPathOnly`]), so the whole suite proves the adapter never scans.
+pub fn audited_dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config())
+        .interceptor(RequestPathOnly)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A store over a fresh table of its own, created with its indexes, on an
+/// [audited client](audited_dynamodb_client).
 pub async fn dynamo_store() -> DynamoStore {
-    let store = DynamoStore::new(dynamodb_client(), unique_name("igconnect-test"));
+    let store = DynamoStore::new(audited_dynamodb_client(), unique_name("igconnect-test"));
     store
         .create_table()
         .await
@@ -111,6 +130,68 @@ pub async fn kms_key() -> String {
 /// A sealer over a fresh KMS key of its own.
 pub async fn kms_sealer() -> KmsSealer {
     KmsSealer::new(kms_client(), kms_key().await)
+}
+
+/// Refuses, before anything is sent, every DynamoDB operation but single-item reads and
+/// writes, transactions, table setup, and `Query`s that are either pinned to one tenant's
+/// partition or run on an index (the background refresh). A `Scan`, a batch read, or a
+/// base-table query not keyed by `TENANT#...` fails the test that issued it.
+#[derive(Debug)]
+pub struct RequestPathOnly;
+
+impl Intercept for RequestPathOnly {
+    fn name(&self) -> &'static str {
+        "RequestPathOnly"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let input = context.input();
+        if let Some(query) = input.downcast_ref::<QueryInput>() {
+            return check_query(query);
+        }
+        let allowed = input.downcast_ref::<GetItemInput>().is_some()
+            || input.downcast_ref::<PutItemInput>().is_some()
+            || input.downcast_ref::<DeleteItemInput>().is_some()
+            || input.downcast_ref::<TransactWriteItemsInput>().is_some()
+            || input.downcast_ref::<CreateTableInput>().is_some()
+            || input.downcast_ref::<DescribeTableInput>().is_some()
+            || input.downcast_ref::<DescribeTimeToLiveInput>().is_some()
+            || input.downcast_ref::<UpdateTimeToLiveInput>().is_some();
+        if allowed {
+            Ok(())
+        } else {
+            let shown = format!("{input:?}");
+            let operation = shown
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or("?")
+                .to_owned();
+            Err(
+                format!("{operation} is not a request-path operation (no Scan, no batch reads)")
+                    .into(),
+            )
+        }
+    }
+}
+
+fn check_query(query: &QueryInput) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if query.index_name().is_some() {
+        return Ok(());
+    }
+    let partition = query
+        .key_condition_expression()
+        .filter(|k| k.starts_with("#pk = :pk"))
+        .and_then(|_| query.expression_attribute_values())
+        .and_then(|values| values.get(":pk"))
+        .and_then(|value| value.as_s().ok());
+    match partition {
+        Some(pk) if pk.starts_with("TENANT#") => Ok(()),
+        _ => Err("a base-table Query must be pinned to one tenant's partition".into()),
+    }
 }
 
 fn moto_server_path() -> PathBuf {
