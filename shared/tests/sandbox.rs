@@ -556,6 +556,44 @@ mod facebook {
     }
 
     #[tokio::test]
+    async fn an_unknown_page_id_is_refused_and_leaves_the_dialog_open() {
+        // Given an open Facebook dialog
+        let h = start().await;
+        let form = h.facebook_consent(&StateToken::generate()).await;
+        // When the form names a Page the user does not manage
+        let res = h
+            .browser
+            .post(&form.action)
+            .form(&[
+                ("request", form.request.as_str()),
+                ("decision", "allow"),
+                ("pages", "999"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        // Then it is refused, and a corrected form still goes through
+        assert_eq!(res.status(), 400);
+        let location = h.decide(&form, &[("decision", "allow")]).await;
+        assert!(param(&location, "code").is_some());
+    }
+
+    #[tokio::test]
+    async fn a_decided_dialog_cannot_be_decided_again() {
+        let h = start().await;
+        let form = h.facebook_consent(&StateToken::generate()).await;
+        h.decide(&form, &[("decision", "cancel")]).await;
+        let res = h
+            .browser
+            .post(&form.action)
+            .form(&[("request", form.request.as_str()), ("decision", "allow")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+    }
+
+    #[tokio::test]
     async fn a_form_posted_after_ten_minutes_gets_an_error_page() {
         let h = start().await;
         let form = h.facebook_consent(&StateToken::generate()).await;
@@ -816,5 +854,30 @@ mod inspect {
         assert!(tokens.contains(&ig.expose_secret()));
         assert!(tokens.iter().all(|t| t.starts_with("IGSBXTOK")));
         assert_eq!(tokens, h.sandbox.issued_tokens());
+    }
+
+    #[tokio::test]
+    async fn advancing_the_clock_over_http_expires_codes() {
+        // Given a fresh code
+        let h = start().await;
+        let code = h.facebook_code_all().await;
+        // When a black-box test moves the sandbox's clock past ten minutes
+        let res = h
+            .browser
+            .post(h.url("_inspect/clock?advance_seconds=601"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        // Then the code has expired
+        use igconnect::ports::FacebookGraph;
+        let err = h.client.facebook_exchange_code(&code).await;
+        assert!(matches!(
+            err,
+            Err(igconnect::ports::MetaError::Api {
+                subcode: Some(36007),
+                ..
+            })
+        ));
     }
 }

@@ -165,7 +165,13 @@ fn read_decision(login: Login, form: &Params) -> Result<Decision, DialogError> {
                     format!("The sandbox user manages no Page {bad}."),
                 ));
             }
-            Choice::Pages(pages.into_iter().map(str::to_owned).collect())
+            let mut unique: Vec<String> = Vec::new();
+            for p in pages {
+                if !unique.iter().any(|u| u == p) {
+                    unique.push(p.to_owned());
+                }
+            }
+            Choice::Pages(unique)
         }
         Login::Instagram => {
             let account = form

@@ -120,14 +120,14 @@ pub(crate) async fn exchange_token(
         return Err(GraphError::bad_secret(101));
     }
     let record = sandbox.live_token(access_token(&params, &headers).as_deref())?;
+    let Subject::Instagram { .. } = record.subject else {
+        return Err(GraphError::invalid_token());
+    };
     if record.long_lived {
         return Err(GraphError::invalid_request(
             "Only short-lived Instagram User tokens can be exchanged for long-lived ones.",
         ));
     }
-    let Subject::Instagram { .. } = record.subject else {
-        return Err(GraphError::invalid_token());
-    };
     let token = sandbox
         .state()
         .issue_token(record.subject, Some(LONG_LIVED), true);
