@@ -11,6 +11,7 @@ pub mod adapters;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod lambda;
 pub mod ports;
 pub mod service;
 pub mod telemetry;

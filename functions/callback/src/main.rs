@@ -1,1 +1,9 @@
-fn main() {}
+//! Lambda function `callback`: `GET /v1/oauth/callback`, where Meta sends the browser back.
+//!
+//! Everything but the entry point lives in `igconnect::lambda`. This is the only function
+//! that exchanges codes for tokens and seals them, so the only one with KMS permissions.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    igconnect::lambda::run(igconnect::lambda::callback()).await
+}

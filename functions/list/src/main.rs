@@ -1,1 +1,9 @@
-fn main() {}
+//! Lambda function `list`: `GET /v1/accounts` and `GET /v1/accounts/{id}`.
+//!
+//! Everything but the entry point lives in `igconnect::lambda`. It reads accounts through a
+//! reader that cannot reach a token, and builds no KMS client (its IAM policy has no KMS).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    igconnect::lambda::run(igconnect::lambda::list()).await
+}

@@ -1,0 +1,389 @@
+//! The bootstrap every Lambda function's `main` calls, so that each function is a few lines
+//! and all of them start the same way: JSON logs, configuration checked once, clients built
+//! once at init (never per request), callers taken from API Gateway's JWT authorizer (fail
+//! closed), then lambda_http runs the function's own route group.
+//!
+//! Each function builds only what its route group needs, and nothing else: `list` gets a
+//! DynamoDB reader and no KMS client at all, `initiate` a state store and a Graph client
+//! that only builds URLs, `callback` the store, the KMS sealer and the Graph client. The
+//! binaries thereby mirror their IAM policies (see `infra/template.yaml`), and `list` does
+//! not even link the KMS SDK.
+//!
+//! The routers are assembled from ports by [`initiate_router`], [`callback_router`] and
+//! [`list_router`], which tests call with in-memory adapters and real API Gateway events;
+//! [`initiate`], [`callback`] and [`list`] wire the same routers to DynamoDB and KMS.
+
+use crate::adapters::dynamodb::DynamoStore;
+use crate::adapters::graph::GraphClient;
+use crate::adapters::kms::KmsSealer;
+use crate::config::{ConfigError, Settings};
+use crate::http::{
+    AccountsState, Authenticator, CallbackState, InitiateState, accounts_routes, callback_routes,
+    finish, initiate_routes,
+};
+use crate::ports::{
+    AccountReader, AccountWriter, Clock, Meta, MetaError, OAuthStates, Sealer, SystemClock,
+};
+use crate::service::ConnectPolicy;
+use crate::telemetry::{self, LogFormat};
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+
+/// The functions this module can start; each needs its own configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// `POST /v1/connections/instagram/initiate`.
+    Initiate,
+    /// `GET /v1/oauth/callback`.
+    Callback,
+    /// `GET /v1/accounts` and `GET /v1/accounts/{id}`.
+    List,
+}
+
+impl Function {
+    /// The function's name, as in `functions/<name>` and the SAM template.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Initiate => "initiate",
+            Self::Callback => "callback",
+            Self::List => "list",
+        }
+    }
+
+    /// Variables without which the function must not start, and why. The local server can
+    /// default them from its own address; a Lambda function has no address of its own, and
+    /// a guessed redirect URI or origin list would fail only at the first login.
+    fn required(self) -> &'static [(&'static str, &'static str)] {
+        const TABLE: (&str, &str) = ("IGC_TABLE_NAME", "the DynamoDB table");
+        const REDIRECT: (&str, &str) = (
+            "IGC_REDIRECT_URI",
+            "Meta sends the browser back to it and checks it on the code exchange",
+        );
+        match self {
+            Self::Initiate => &[
+                TABLE,
+                REDIRECT,
+                (
+                    "IGC_ALLOWED_RETURN_ORIGINS",
+                    "the origins return_to may point at",
+                ),
+            ],
+            Self::Callback => &[
+                TABLE,
+                REDIRECT,
+                ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
+            ],
+            Self::List => &[TABLE],
+        }
+    }
+
+    /// Whether the function talks to Meta, and so needs at least one Meta app.
+    fn needs_meta_app(self) -> bool {
+        matches!(self, Self::Initiate | Self::Callback)
+    }
+}
+
+/// Why a function refused to start. Names variables, never echoes a value.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A variable the function cannot run without is unset or empty.
+    #[error("{var} is required by the {function} function ({why}); set it in its environment")]
+    Missing {
+        function: &'static str,
+        var: &'static str,
+        why: &'static str,
+    },
+    /// A variable is set but invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Neither login path has app credentials, so every login would fail.
+    #[error(
+        "no Meta app is configured for the {0} function: set IGC_META_APP_ID and \
+         IGC_META_APP_SECRET (Facebook Login), IGC_INSTAGRAM_APP_ID and \
+         IGC_INSTAGRAM_APP_SECRET (Instagram Login), or both"
+    )]
+    NoMetaApp(&'static str),
+    /// The Graph client could not be built.
+    #[error("cannot build the Graph client: {0}")]
+    Graph(MetaError),
+}
+
+/// Reads and checks the configuration of `function` through `get` (the process environment
+/// in [`run`], a map in tests). Empty values count as unset, as in [`Settings::from_env`].
+pub fn settings_for(
+    function: Function,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, InitError> {
+    let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+    for &(var, why) in function.required() {
+        if get(var).is_none() {
+            return Err(InitError::Missing {
+                function: function.name(),
+                var,
+                why,
+            });
+        }
+    }
+    let settings = Settings::from_lookup(get)?;
+    if function.needs_meta_app()
+        && settings.meta.facebook_app.is_none()
+        && settings.meta.instagram_app.is_none()
+    {
+        return Err(InitError::NoMetaApp(function.name()));
+    }
+    Ok(settings)
+}
+
+/// Callers come from API Gateway's JWT authorizer: the gateway verified the token, the
+/// function reads `requestContext.authorizer.jwt.claims` and refuses requests without them.
+pub fn authenticator(settings: &Settings) -> Arc<Authenticator> {
+    Arc::new(Authenticator::ApiGateway(settings.jwt.claims.clone()))
+}
+
+/// The `initiate` function's router over the given ports.
+pub fn initiate_router(
+    settings: &Settings,
+    states: Arc<dyn OAuthStates>,
+    meta: Arc<dyn Meta>,
+    clock: Arc<dyn Clock>,
+) -> Result<Router, InitError> {
+    let allowed_origins = settings
+        .allowed_return_origins
+        .clone()
+        .ok_or(InitError::Missing {
+            function: Function::Initiate.name(),
+            var: "IGC_ALLOWED_RETURN_ORIGINS",
+            why: "the origins return_to may point at",
+        })?;
+    Ok(finish(initiate_routes(InitiateState {
+        auth: authenticator(settings),
+        states,
+        meta,
+        clock,
+        policy: ConnectPolicy {
+            allowed_origins,
+            state_ttl: settings.state_ttl,
+        },
+    })))
+}
+
+/// The `callback` function's router over the given ports. No authenticator: the browser
+/// arrives from Meta without one, and the single-use state binds the login to its caller.
+pub fn callback_router(
+    states: Arc<dyn OAuthStates>,
+    accounts: Arc<dyn AccountWriter>,
+    sealer: Arc<dyn Sealer>,
+    meta: Arc<dyn Meta>,
+    clock: Arc<dyn Clock>,
+) -> Router {
+    finish(callback_routes(CallbackState {
+        states,
+        accounts,
+        sealer,
+        meta,
+        clock,
+    }))
+}
+
+/// The `list` function's router: a reader and an authenticator, nothing that reaches a token.
+pub fn list_router(settings: &Settings, accounts: Arc<dyn AccountReader>) -> Router {
+    finish(accounts_routes(AccountsState {
+        auth: authenticator(settings),
+        accounts,
+    }))
+}
+
+/// The SDK configuration, loaded once per process. It honours the standard variables
+/// (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials), so tests point it at moto.
+async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// The table name; [`settings_for`] made sure it is there.
+fn table(settings: &Settings, function: Function) -> Result<String, InitError> {
+    settings.table_name.clone().ok_or(InitError::Missing {
+        function: function.name(),
+        var: "IGC_TABLE_NAME",
+        why: "the DynamoDB table",
+    })
+}
+
+fn graph(settings: &Settings) -> Result<Arc<dyn Meta>, InitError> {
+    Ok(Arc::new(
+        GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?,
+    ))
+}
+
+/// `initiate` on AWS: DynamoDB for pending logins, the Graph client to build Meta's URLs.
+pub async fn initiate() -> Result<Router, InitError> {
+    let settings = settings_for(Function::Initiate, env)?;
+    let aws = aws_config().await;
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        table(&settings, Function::Initiate)?,
+    );
+    initiate_router(
+        &settings,
+        Arc::new(store),
+        graph(&settings)?,
+        Arc::new(SystemClock),
+    )
+}
+
+/// `callback` on AWS: DynamoDB, the KMS sealer and the Graph client.
+pub async fn callback() -> Result<Router, InitError> {
+    let settings = settings_for(Function::Callback, env)?;
+    let aws = aws_config().await;
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        table(&settings, Function::Callback)?,
+    ));
+    let key_id = settings.kms_key_id.clone().ok_or(InitError::Missing {
+        function: Function::Callback.name(),
+        var: "IGC_KMS_KEY_ID",
+        why: "the KMS key that wraps token data keys",
+    })?;
+    let sealer = KmsSealer::new(aws_sdk_kms::Client::new(&aws), key_id);
+    Ok(callback_router(
+        store.clone(),
+        store,
+        Arc::new(sealer),
+        graph(&settings)?,
+        Arc::new(SystemClock),
+    ))
+}
+
+/// `list` on AWS: a DynamoDB reader and nothing else (no KMS client, no Graph client).
+pub async fn list() -> Result<Router, InitError> {
+    let settings = settings_for(Function::List, env)?;
+    let aws = aws_config().await;
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        table(&settings, Function::List)?,
+    );
+    Ok(list_router(&settings, Arc::new(store)))
+}
+
+/// Runs a function: installs JSON logging, builds its router once (`app` is not polled
+/// before logging is up, so init failures are logged as JSON too), then serves invocations
+/// until the runtime stops. An init failure ends the process with the reason, which Lambda
+/// reports as an init error.
+pub async fn run(
+    app: impl Future<Output = Result<Router, InitError>>,
+) -> Result<(), lambda_http::Error> {
+    telemetry::init(LogFormat::Json);
+    let router = match app.await {
+        Ok(router) => router,
+        Err(e) => {
+            tracing::error!(error = %e, "function init failed");
+            return Err(e.into());
+        }
+    };
+    lambda_http::run(router).await
+}
+
+/// The process environment ([`settings_for`] treats empty values as unset).
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const APP: [(&str, &str); 2] = [("IGC_META_APP_ID", "1234"), ("IGC_META_APP_SECRET", "shh")];
+
+    #[test]
+    fn initiate_without_a_redirect_uri_refuses_to_start_and_names_the_variable() {
+        let err = settings_for(
+            Function::Initiate,
+            lookup(&[
+                APP[0],
+                APP[1],
+                ("IGC_TABLE_NAME", "t"),
+                ("IGC_ALLOWED_RETURN_ORIGINS", "https://app.example.com"),
+            ]),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("IGC_REDIRECT_URI is required"), "{err}");
+    }
+
+    #[test]
+    fn initiate_without_allowed_origins_refuses_to_start() {
+        let err = settings_for(
+            Function::Initiate,
+            lookup(&[
+                APP[0],
+                APP[1],
+                ("IGC_TABLE_NAME", "t"),
+                (
+                    "IGC_REDIRECT_URI",
+                    "https://api.example.com/v1/oauth/callback",
+                ),
+                ("IGC_ALLOWED_RETURN_ORIGINS", " "),
+            ]),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("IGC_ALLOWED_RETURN_ORIGINS"), "{err}");
+    }
+
+    #[test]
+    fn callback_without_a_meta_app_refuses_to_start() {
+        let err = settings_for(
+            Function::Callback,
+            lookup(&[
+                ("IGC_TABLE_NAME", "t"),
+                ("IGC_KMS_KEY_ID", "alias/igconnect"),
+                (
+                    "IGC_REDIRECT_URI",
+                    "https://api.example.com/v1/oauth/callback",
+                ),
+            ]),
+        );
+        assert!(matches!(err, Err(InitError::NoMetaApp("callback"))));
+    }
+
+    #[test]
+    fn list_needs_only_its_table() {
+        let settings = settings_for(Function::List, lookup(&[("IGC_TABLE_NAME", "t")]));
+        assert!(settings.is_ok());
+        assert!(matches!(
+            settings_for(Function::List, lookup(&[])),
+            Err(InitError::Missing {
+                var: "IGC_TABLE_NAME",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn init_errors_never_echo_a_secret() {
+        let err = settings_for(
+            Function::Callback,
+            lookup(&[
+                ("IGC_META_APP_ID", "1234"),
+                ("IGC_META_APP_SECRET", "very-secret-value"),
+                ("IGC_TABLE_NAME", "t"),
+            ]),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(!err.is_empty());
+        assert!(!err.contains("very-secret-value"));
+    }
+}
