@@ -259,6 +259,8 @@ wait "$moto" 2>/dev/null"#;
     let started = Instant::now();
     while started.elapsed() < STARTUP {
         if answers_http(addr) {
+            // The log only explains a failed start; moto keeps its unlinked file open.
+            let _ = std::fs::remove_file(&log);
             return Ok(Moto {
                 endpoint: format!("http://{addr}"),
                 _watchdog: Some(Mutex::new((child, stdin))),
