@@ -1,1 +1,11 @@
-//! helpers
+//! Test support for black-box tests: start the real `igconnect` binary on a free port with
+//! its own data directory, capture everything it logs, and speak HTTP to it as a client and
+//! as a browser clicking through the sandbox consent page would.
+
+mod browser;
+mod flow;
+mod process;
+
+pub use browser::{Consent, Form};
+pub use flow::{location, param};
+pub use process::{Server, igconnect_bin};

@@ -6,8 +6,8 @@ use super::{CallbackState, InitiateState};
 use crate::domain::{Caller, LoginPath, OwnerKind};
 use crate::service::{self, CallbackDeps, CallbackParams, InitiateRequest};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -82,7 +82,11 @@ pub async fn callback(
         clock: s.clock.as_ref(),
     };
     let mut res = match service::callback(&deps, params).await {
-        Ok(done) => Redirect::to(done.redirect.as_str()).into_response(),
+        // 302 Found, as OAuth clients expect from a callback.
+        Ok(done) => match HeaderValue::from_str(done.redirect.as_str()) {
+            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Err(_) => Problem::internal().into_response(),
+        },
         Err(e) => {
             let problem = Problem::from(e);
             if wants_html {

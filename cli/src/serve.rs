@@ -1,0 +1,193 @@
+//! `igconnect serve`: the whole product on one port with embedded defaults. It mounts the
+//! same routers the Lambda functions use, the Meta sandbox under `/sandbox` (for every login
+//! path without real app credentials), and a start page at `/`.
+
+use crate::DataDirArg;
+use axum::response::Html;
+use igconnect::adapters::graph::GraphClient;
+use igconnect::adapters::sandbox::{self, Sandbox, SandboxApps};
+use igconnect::config::{MetaConfig, Settings};
+use igconnect::domain::AllowedOrigins;
+use igconnect::http::{
+    self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier,
+};
+use igconnect::ports::{Meta, SystemClock};
+use igconnect::service::ConnectPolicy;
+use igconnect::telemetry::{self, LogFormat};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use url::Url;
+
+mod backends;
+
+pub use backends::{SealerKind, StoreKind};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on; 0 picks a free one (printed on start).
+    #[arg(long, env = "IGC_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Address to bind. Keep the loopback default unless you put TLS in front.
+    #[arg(long, env = "IGC_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Where accounts and logins are stored.
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    store: StoreKind,
+    /// How tokens are sealed.
+    #[arg(long, value_enum, default_value_t = SealerKind::Keyring)]
+    sealer: SealerKind,
+    /// Log lines as JSON (as on Lambda) instead of text.
+    #[arg(long)]
+    json_logs: bool,
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    telemetry::init(if args.json_logs {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    });
+    let mut settings = Settings::from_env().map_err(|e| e.to_string())?;
+
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let origin = Url::parse(&format!("http://{addr}/")).map_err(|e| e.to_string())?;
+
+    if std::env::var_os("IGC_REDIRECT_URI").is_none() {
+        settings.meta.redirect_uri = origin
+            .join("v1/oauth/callback")
+            .map_err(|e| e.to_string())?;
+    }
+    let allowed_origins = match settings.allowed_return_origins.clone() {
+        Some(list) => list,
+        None => AllowedOrigins::parse(origin.as_str())?,
+    };
+
+    let sandbox_base = origin.join("sandbox/").map_err(|e| e.to_string())?;
+    let sandbox = Sandbox::new(SandboxApps::dev_defaults(), sandbox_base.clone());
+    let (meta_config, sandboxed) = meta_config(&settings, &sandbox_base);
+    let meta: Arc<dyn Meta> = Arc::new(GraphClient::new(meta_config).map_err(|e| e.to_string())?);
+
+    let backends = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
+    let secret = crate::data_dir::jwt_secret(&settings, &args.data.data_dir)?;
+    let auth = Arc::new(Authenticator::Jwt(Box::new(JwtVerifier::new(
+        &secret,
+        &settings.jwt,
+    ))));
+    let clock = Arc::new(SystemClock);
+
+    let api = http::api_router(
+        InitiateState {
+            auth: Arc::clone(&auth),
+            states: Arc::clone(&backends.states),
+            meta: Arc::clone(&meta),
+            clock: clock.clone(),
+            policy: ConnectPolicy {
+                allowed_origins,
+                state_ttl: settings.state_ttl,
+            },
+        },
+        CallbackState {
+            states: backends.states,
+            accounts: backends.writer,
+            sealer: backends.sealer,
+            meta,
+            clock,
+        },
+        AccountsState {
+            auth,
+            accounts: backends.reader,
+        },
+    );
+    let app = http::finish(
+        api.route("/", axum::routing::get(start_page))
+            .nest("/sandbox", sandbox.router()),
+    );
+
+    println!("igconnect listening on {origin}");
+    println!(
+        "  store: {}, sealer: {}, data dir: {}",
+        args.store,
+        args.sealer,
+        args.data.data_dir.display()
+    );
+    if sandboxed.is_empty() {
+        println!("  Meta: real apps for both login paths");
+    } else {
+        println!(
+            "  Meta sandbox at {sandbox_base} for: {}",
+            sandboxed.join(", ")
+        );
+    }
+    println!(
+        "  get a dev token: igconnect token --data-dir {} --tenant acme --user alice --role owner",
+        args.data.data_dir.display()
+    );
+    tracing::info!(%addr, "listening");
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+/// The Meta configuration: real endpoints for login paths with app credentials, the
+/// sandbox for the others. Returns the names of the sandboxed paths.
+fn meta_config(settings: &Settings, sandbox_base: &Url) -> (MetaConfig, Vec<&'static str>) {
+    let real = &settings.meta;
+    let mut cfg = sandbox::meta_config(
+        sandbox_base,
+        &real.graph_version,
+        real.redirect_uri.clone(),
+        &SandboxApps::dev_defaults(),
+    );
+    let mut sandboxed = Vec::new();
+    match &real.facebook_app {
+        Some(app) => {
+            cfg.facebook_app = Some(app.clone());
+            cfg.facebook_dialog_url = real.facebook_dialog_url.clone();
+            cfg.facebook_graph_url = real.facebook_graph_url.clone();
+        }
+        None => sandboxed.push("facebook"),
+    }
+    match &real.instagram_app {
+        Some(app) => {
+            cfg.instagram_app = Some(app.clone());
+            cfg.instagram_auth_url = real.instagram_auth_url.clone();
+            cfg.instagram_api_url = real.instagram_api_url.clone();
+            cfg.instagram_graph_url = real.instagram_graph_url.clone();
+        }
+        None => sandboxed.push("instagram"),
+    }
+    (cfg, sandboxed)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn start_page() -> Html<&'static str> {
+    Html(include_str!("serve/start.html"))
+}

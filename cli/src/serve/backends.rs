@@ -1,0 +1,108 @@
+//! Which Store and Sealer `serve` runs on: the embedded defaults, or DynamoDB and KMS for
+//! local development against AWS (or moto).
+
+use igconnect::adapters::keyring::LocalKeyring;
+use igconnect::adapters::sqlite::SqliteStore;
+use igconnect::config::Settings;
+use igconnect::ports::{AccountReader, AccountWriter, OAuthStates, Sealer};
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StoreKind {
+    /// A SQLite file in the data directory.
+    Sqlite,
+    /// The DynamoDB table named by IGC_TABLE_NAME (created if missing).
+    Dynamodb,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SealerKind {
+    /// A local master key in the data directory.
+    Keyring,
+    /// The KMS key named by IGC_KMS_KEY_ID.
+    Kms,
+}
+
+impl std::fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "sqlite",
+            Self::Dynamodb => "dynamodb",
+        })
+    }
+}
+
+impl std::fmt::Display for SealerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Keyring => "keyring",
+            Self::Kms => "kms",
+        })
+    }
+}
+
+/// The ports, each handed out separately so routes get only what they need.
+pub struct Backends {
+    pub states: Arc<dyn OAuthStates>,
+    pub reader: Arc<dyn AccountReader>,
+    pub writer: Arc<dyn AccountWriter>,
+    pub sealer: Arc<dyn Sealer>,
+}
+
+pub async fn build(
+    store: StoreKind,
+    sealer: SealerKind,
+    data_dir: &Path,
+    settings: &Settings,
+) -> Result<Backends, String> {
+    let sealer: Arc<dyn Sealer> = match sealer {
+        SealerKind::Keyring => Arc::new(
+            LocalKeyring::open_or_create(&data_dir.join("master.key"))
+                .map_err(|e| e.to_string())?,
+        ),
+        SealerKind::Kms => {
+            let key_id = settings
+                .kms_key_id
+                .clone()
+                .ok_or("--sealer kms needs IGC_KMS_KEY_ID")?;
+            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            Arc::new(igconnect::adapters::kms::KmsSealer::new(
+                aws_sdk_kms::Client::new(&aws),
+                key_id,
+            ))
+        }
+    };
+    Ok(match store {
+        StoreKind::Sqlite => {
+            let s = Arc::new(
+                SqliteStore::open(&data_dir.join("igconnect.sqlite3"))
+                    .map_err(|e| e.to_string())?,
+            );
+            Backends {
+                states: s.clone(),
+                reader: s.clone(),
+                writer: s,
+                sealer,
+            }
+        }
+        StoreKind::Dynamodb => {
+            let table = settings
+                .table_name
+                .clone()
+                .ok_or("--store dynamodb needs IGC_TABLE_NAME")?;
+            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let s = Arc::new(igconnect::adapters::dynamodb::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                table,
+            ));
+            s.create_table().await.map_err(|e| e.to_string())?;
+            Backends {
+                states: s.clone(),
+                reader: s.clone(),
+                writer: s,
+                sealer,
+            }
+        }
+    })
+}

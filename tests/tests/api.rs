@@ -1,0 +1,109 @@
+//! The API's edges: health, bad input and unknown routes all answer with problem details.
+
+use igconnect_blackbox::Server;
+use serde_json::{Value, json};
+
+async fn problem(res: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], code);
+    assert_eq!(p["status"], status);
+    assert!(p["type"].is_string() && p["title"].is_string());
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let server = Server::start().await;
+    let res = server
+        .http
+        .get(server.url("/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
+}
+
+#[tokio::test]
+async fn the_start_page_explains_the_first_steps() {
+    let server = Server::start().await;
+    let res = server.http.get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("igconnect token"));
+}
+
+#[tokio::test]
+async fn malformed_initiate_bodies_are_problems() {
+    let server = Server::start().await;
+    let token = server.token("acme", "alice", "owner");
+    let url = server.url("/v1/connections/instagram/initiate");
+    let ret = server.url("/").to_string();
+    for body in [
+        json!({"login": "myspace", "return_to": ret}),
+        json!({"login": "facebook"}),
+        json!({"login": "facebook", "return_to": ret, "owner": "everyone"}),
+        json!({"login": "facebook", "return_to": ret, "surprise": true}),
+    ] {
+        let res = server
+            .http
+            .post(url.clone())
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        problem(res, 400, "invalid_request").await;
+    }
+    let res = server
+        .http
+        .post(url.clone())
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400, "invalid_request").await;
+    let res = server
+        .http
+        .post(url)
+        .bearer_auth(&token)
+        .body("login=facebook")
+        .send()
+        .await
+        .unwrap();
+    problem(res, 415, "unsupported_media_type").await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let server = Server::start().await;
+    let res = server
+        .http
+        .get(server.url("/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 404, "not_found").await;
+    let res = server
+        .http
+        .delete(server.url("/v1/health"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 405, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id() {
+    let server = Server::start().await;
+    let res = server
+        .http
+        .get(server.url("/v1/health"))
+        .header("x-request-id", "req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "req-42");
+}

@@ -1,0 +1,93 @@
+//! Bearer tokens: anything but a valid, unexpired HS256 token with every claim is a 401.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use igconnect_blackbox::Server;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+fn sign(claims: &Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+fn claims(exp_offset: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": "alice", "tenant_id": "acme", "role": "owner", "iat": now, "exp": now + exp_offset})
+}
+
+async fn assert_unauthorized(server: &Server, token: Option<&str>) {
+    let mut req = server.http.get(server.url("/v1/accounts"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 401, "token {token:?}");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "unauthorized");
+}
+
+fn server_secret(server: &Server) -> Vec<u8> {
+    std::fs::read_to_string(server.data_dir().join("jwt-secret"))
+        .unwrap()
+        .trim()
+        .as_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn a_token_from_igconnect_token_is_accepted() {
+    let server = Server::start().await;
+    let token = server.token("acme", "alice", "owner");
+    assert_eq!(
+        server.accounts(&token, "").await["data"],
+        Value::Array(vec![])
+    );
+}
+
+#[tokio::test]
+async fn a_request_without_a_token_is_refused() {
+    let server = Server::start().await;
+    assert_unauthorized(&server, None).await;
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_secret_is_refused() {
+    let server = Server::start().await;
+    let forged = sign(&claims(600), b"not-the-server-secret-not-the-server-secret");
+    assert_unauthorized(&server, Some(&forged)).await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let server = Server::start().await;
+    let expired = sign(&claims(-3600), &server_secret(&server));
+    assert_unauthorized(&server, Some(&expired)).await;
+}
+
+#[tokio::test]
+async fn an_unsigned_alg_none_token_is_refused() {
+    let server = Server::start().await;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims(600).to_string());
+    assert_unauthorized(&server, Some(&format!("{header}.{payload}."))).await;
+}
+
+#[tokio::test]
+async fn a_token_missing_a_claim_is_refused() {
+    let server = Server::start().await;
+    let secret = server_secret(&server);
+    for missing in ["sub", "tenant_id", "role"] {
+        let mut c = claims(600);
+        c.as_object_mut().unwrap().remove(missing);
+        assert_unauthorized(&server, Some(&sign(&c, &secret))).await;
+    }
+    let mut bad_role = claims(600);
+    bad_role["role"] = json!("superuser");
+    assert_unauthorized(&server, Some(&sign(&bad_role, &secret))).await;
+}
