@@ -56,10 +56,16 @@ impl Server {
 
     /// Same, with extra environment variables.
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(&[], env).await
+    }
+
+    /// Same, with extra `serve` arguments (e.g. `--store dynamodb`) and environment.
+    pub async fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut cmd = Command::new(igconnect_bin());
         cmd.args(["serve", "--port", "0", "--data-dir"])
             .arg(data_dir.path())
+            .args(args)
             .env_remove("IGC_JWT_SECRET")
             .env_remove("IGC_META_APP_ID")
             .env_remove("IGC_INSTAGRAM_APP_ID")

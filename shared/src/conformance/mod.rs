@@ -7,7 +7,7 @@
 //! [`sealer_conformance!`](crate::sealer_conformance) macros turn the whole list into one
 //! `#[tokio::test]` per behaviour, so an adapter's test file is a few lines:
 //!
-//! ```ignore
+//! ```text
 //! igconnect::store_conformance!(async { SqliteStore::in_memory().expect("store") });
 //! ```
 //!
