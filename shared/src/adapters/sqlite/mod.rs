@@ -1,0 +1,116 @@
+//! The embedded Store: one SQLite file (rusqlite, bundled) in the data directory. Calls run
+//! on tokio's blocking pool behind one connection; the local stack serves one team, not a
+//! fleet, so a single writer is the simple, correct choice.
+
+mod accounts;
+mod rows;
+mod states;
+
+use crate::ports::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts (
+    tenant           TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    ig_user_id       TEXT NOT NULL,
+    login            TEXT NOT NULL,
+    owner_type       TEXT NOT NULL,
+    owner_user       TEXT,
+    status           TEXT NOT NULL,
+    profile          TEXT NOT NULL,
+    grantor          TEXT NOT NULL,
+    token_expires_at INTEGER,
+    connected_at     INTEGER NOT NULL,
+    connected_by     TEXT NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    version          INTEGER NOT NULL,
+    token_sealed     TEXT NOT NULL,
+    PRIMARY KEY (tenant, id),
+    UNIQUE (tenant, ig_user_id)
+);
+CREATE TABLE oauth_states (
+    key        TEXT PRIMARY KEY,
+    tenant     TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    login      TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    return_to  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
+"#];
+
+pub(super) const ACCOUNT_COLUMNS: &str = "id, tenant, ig_user_id, login, owner_type, owner_user, status, \
+    profile, grantor, token_expires_at, connected_at, connected_by, updated_at, version";
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+pub(super) fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(unavailable)?;
+        }
+        Self::init(Connection::open(path).map_err(unavailable)?)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        let applied: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(unavailable)?;
+        let tx = conn.transaction().map_err(unavailable)?;
+        for sql in MIGRATIONS.iter().skip(applied) {
+            tx.execute_batch(sql).map_err(unavailable)?;
+        }
+        tx.pragma_update(None, "user_version", MIGRATIONS.len())
+            .map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| unavailable("store lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+}
