@@ -64,6 +64,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let allowed_origins = match settings.allowed_return_origins.clone() {
         Some(list) => list,
+        // People type `localhost` as often as `127.0.0.1`; both name this server.
+        None if addr.ip().is_loopback() => {
+            AllowedOrigins::parse(&format!("{origin},http://localhost:{}", addr.port()))?
+        }
         None => AllowedOrigins::parse(origin.as_str())?,
     };
 

@@ -156,3 +156,15 @@ async fn the_success_redirect_keeps_the_return_to_query() {
     assert_eq!(param(&done, "ig_connect").as_deref(), Some("success"));
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
 }
+
+#[tokio::test]
+async fn localhost_names_the_local_server_too() {
+    let server = Server::start().await;
+    let token = server.token("acme", "alice", "member");
+    let port = server.origin.port().unwrap();
+    let body = json!({"login": "instagram", "owner": "user", "return_to": format!("http://localhost:{port}/")});
+
+    let res = server.initiate(&token, &body).await;
+
+    assert_eq!(res.status(), 200);
+}
