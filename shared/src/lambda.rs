@@ -13,6 +13,8 @@
 //! [`list_router`], which tests call with in-memory adapters and real API Gateway events;
 //! [`initiate`], [`callback`] and [`list`] wire the same routers to DynamoDB and KMS.
 
+mod init_error;
+
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
@@ -277,6 +279,11 @@ pub async fn run(
         Ok(router) => router,
         Err(e) => {
             tracing::error!(error = %e, "function init failed");
+            if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
+                && let Err(why) = init_error::report(&api, &e).await
+            {
+                tracing::warn!(reason = %why, "could not report the init error to Lambda");
+            }
             return Err(e.into());
         }
     };
