@@ -211,6 +211,8 @@ fn table(settings: &Settings, function: Function) -> Result<String, InitError> {
     })
 }
 
+/// One Graph client per process: it owns the connection pool and the TLS configuration,
+/// which per-request clients would rebuild on every invocation.
 fn graph(settings: &Settings) -> Result<Arc<dyn Meta>, InitError> {
     Ok(Arc::new(
         GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?,
