@@ -7,6 +7,24 @@ use std::path::Path;
 
 const JWT_SECRET_FILE: &str = "jwt-secret";
 
+/// Creates the data directory if needed, private to this user (0700): it holds the account
+/// database, the master key and the JWT secret.
+pub fn ensure(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
 /// The HS256 secret: `IGC_JWT_SECRET` when set, otherwise a random one generated into the
 /// data directory (mode 0600) on first use, so `serve` and `token` agree without setup.
 pub fn jwt_secret(settings: &Settings, dir: &Path) -> Result<SecretString, String> {
@@ -43,4 +61,31 @@ pub fn jwt_secret(settings: &Settings, dir: &Path) -> Result<SecretString, Strin
         return Err(format!("{} holds fewer than 32 characters", path.display()));
     }
     Ok(SecretString::from(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_data_directory_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("state/igconnect");
+        ensure(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn serve_and_token_agree_on_the_generated_secret() {
+        let root = tempfile::tempdir().unwrap();
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        let first = jwt_secret(&settings, root.path()).unwrap();
+        let second = jwt_secret(&settings, root.path()).unwrap();
+        use secrecy::ExposeSecret;
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= 32);
+    }
 }

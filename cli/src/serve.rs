@@ -76,6 +76,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let (meta_config, sandboxed) = meta_config(&settings, &sandbox_base);
     let meta: Arc<dyn Meta> = Arc::new(GraphClient::new(meta_config).map_err(|e| e.to_string())?);
 
+    crate::data_dir::ensure(&args.data.data_dir)?;
     let backends = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
     let secret = crate::data_dir::jwt_secret(&settings, &args.data.data_dir)?;
     let auth = Arc::new(Authenticator::Jwt(Box::new(JwtVerifier::new(
