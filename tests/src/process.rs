@@ -43,6 +43,8 @@ pub struct Server {
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
     data_dir: tempfile::TempDir,
+    /// The extra environment the server was started with; `token` mints under it too.
+    env: Vec<(String, String)>,
     pub origin: Url,
     /// A client that does not follow redirects, so tests see every 302/303.
     pub http: reqwest::Client,
@@ -114,6 +116,10 @@ impl Server {
             child,
             logs,
             data_dir,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             origin,
             http,
         }
@@ -146,6 +152,7 @@ impl Server {
             ])
             .arg(self.data_dir.path())
             .env_remove("IGC_JWT_SECRET")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .expect("igconnect token runs");
         assert!(

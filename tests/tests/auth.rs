@@ -91,3 +91,40 @@ async fn a_token_missing_a_claim_is_refused() {
     bad_role["role"] = json!("superuser");
     assert_unauthorized(&server, Some(&sign(&bad_role, &secret))).await;
 }
+
+#[tokio::test]
+async fn issuer_audience_and_claim_names_come_from_configuration() {
+    let server = Server::start_with(&[
+        ("IGC_JWT_ISSUER", "https://id.example.com/"),
+        ("IGC_JWT_AUDIENCE", "igconnect-api"),
+        ("IGC_TENANT_CLAIM", "org"),
+        ("IGC_ROLE_CLAIM", "custom:role"),
+    ])
+    .await;
+    let minted = server.token("acme", "alice", "owner");
+    assert_eq!(
+        server.accounts(&minted, "").await["data"],
+        Value::Array(vec![])
+    );
+
+    let secret = server_secret(&server);
+    let now = chrono::Utc::now().timestamp();
+    let good = json!({"sub": "alice", "org": "acme", "custom:role": "owner", "exp": now + 600,
+        "iss": "https://id.example.com/", "aud": "igconnect-api"});
+    assert_eq!(
+        server.accounts(&sign(&good, &secret), "").await["data"],
+        Value::Array(vec![])
+    );
+    for (claim, wrong) in [
+        ("iss", json!("https://elsewhere.example.com/")),
+        ("aud", json!("another-api")),
+    ] {
+        let mut c = good.clone();
+        c[claim] = wrong;
+        assert_unauthorized(&server, Some(&sign(&c, &secret))).await;
+    }
+    // The default claim names no longer carry the tenant and role.
+    let default_names = json!({"sub": "alice", "tenant_id": "acme", "role": "owner",
+        "exp": now + 600, "iss": "https://id.example.com/", "aud": "igconnect-api"});
+    assert_unauthorized(&server, Some(&sign(&default_names, &secret))).await;
+}
