@@ -24,7 +24,9 @@ impl Problem {
     /// A problem with `status`, stable `code` and a human `title`.
     pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
         Self {
-            kind: format!("https://igconnect.dev/problems/{code}"),
+            // A URN, not a URL on a domain we may not control: clients match on it (or on
+            // `code`), nothing dereferences it. README lists every code.
+            kind: format!("urn:igconnect:problem:{code}"),
             title,
             status: status.as_u16(),
             code,
