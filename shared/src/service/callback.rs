@@ -259,12 +259,18 @@ async fn connect_facebook(
     if linked.is_empty() {
         return Err(ConnectFailure::NoInstagramBusinessAccount);
     }
-    let mut accounts = Vec::with_capacity(linked.len());
+    // Read every profile before storing anything, so a Meta failure half way leaves no
+    // half-connected login behind.
+    let mut discovered = Vec::with_capacity(linked.len());
     for (page, ig_user_id) in linked {
         let profile = meta
             .facebook_instagram_profile(&ig_user_id, &page.access_token)
             .await
             .map_err(meta_failed("instagram_profile", ConnectFailure::MetaError))?;
+        discovered.push((page, ig_user_id, profile));
+    }
+    let mut accounts = Vec::with_capacity(discovered.len());
+    for (page, ig_user_id, profile) in discovered {
         let grantor = MetaGrantor {
             meta_user_id: me.id.clone(),
             page_id: Some(page.id.clone()),
