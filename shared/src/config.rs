@@ -186,12 +186,6 @@ impl Settings {
             kms_key_id: get("IGC_KMS_KEY_ID"),
         })
     }
-
-    /// Whether both login paths have real app credentials (otherwise `serve` uses the sandbox
-    /// for the missing ones).
-    pub fn has_real_meta_apps(&self) -> bool {
-        self.meta.facebook_app.is_some() && self.meta.instagram_app.is_some()
-    }
 }
 
 /// Parses a base URL so that joining a relative path keeps any path prefix it carries:

@@ -67,7 +67,6 @@ impl ConnectFailure {
 
 /// The outcome of a login whose state was valid: where to send the browser.
 pub struct Connected {
-    pub login: LoginPath,
     pub result: Result<Vec<Account>, ConnectFailure>,
     pub redirect: Url,
 }
@@ -130,11 +129,7 @@ pub async fn callback(
                 .with_outcome(&[("ig_connect", "error"), ("code", failure.code())])
         }
     };
-    Ok(Connected {
-        login: state.login,
-        result,
-        redirect,
-    })
+    Ok(Connected { result, redirect })
 }
 
 /// Logs a Meta failure with what Meta support needs (code, subcode, fbtrace_id) and maps it.
