@@ -3,14 +3,13 @@
 
 use super::catalogue::{FACEBOOK_USER, PAGES, page, page_instagram_account};
 use super::errors::{GraphError, no_store};
-use super::params::{Params, access_token as token_of};
+use super::params::{Authorized, Params};
 use super::state::{
     CodeRefusal, Consent, FacebookConsent, LONG_LIVED, Login, SHORT_LIVED, Subject,
 };
-use super::{Sandbox, secret_matches, select_fields, valid_version};
+use super::{Sandbox, check_version, secret_matches, select_fields, valid_version};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -134,14 +133,9 @@ fn user_subject(consent: FacebookConsent) -> Subject {
 pub(crate) async fn me(
     State(sandbox): State<Sandbox>,
     Path(ver): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    Authorized { params, record, .. }: Authorized,
 ) -> GraphResult {
-    if !valid_version(&ver) {
-        return Err(GraphError::unknown_path());
-    }
-    let params = Params::parse(q.as_deref());
-    let record = sandbox.live_token(token_of(&params, &headers).as_deref())?;
+    check_version(&ver)?;
     let body = match &record.subject {
         Subject::FacebookUser { .. } => {
             let fields =
@@ -171,16 +165,10 @@ pub(crate) async fn me(
 /// `GET facebook-graph/{ver}/me/permissions`: granted and declined permissions, with
 /// `public_profile` always granted as on Meta.
 pub(crate) async fn permissions(
-    State(sandbox): State<Sandbox>,
     Path(ver): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    Authorized { record, .. }: Authorized,
 ) -> GraphResult {
-    if !valid_version(&ver) {
-        return Err(GraphError::unknown_path());
-    }
-    let params = Params::parse(q.as_deref());
-    let record = sandbox.live_token(token_of(&params, &headers).as_deref())?;
+    check_version(&ver)?;
     let consent = facebook_consent(&record.subject)?;
     let mut data = Vec::new();
     if !consent.granted.iter().any(|s| s == "public_profile") {
@@ -211,15 +199,13 @@ fn facebook_consent(subject: &Subject) -> Result<&FacebookConsent, GraphError> {
 pub(crate) async fn accounts(
     State(sandbox): State<Sandbox>,
     Path(ver): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    Authorized {
+        params,
+        token,
+        record,
+    }: Authorized,
 ) -> GraphResult {
-    if !valid_version(&ver) {
-        return Err(GraphError::unknown_path());
-    }
-    let params = Params::parse(q.as_deref());
-    let token = token_of(&params, &headers);
-    let record = sandbox.live_token(token.as_deref())?;
+    check_version(&ver)?;
     let consent = match &record.subject {
         Subject::FacebookUser { consent, .. } => consent,
         Subject::FacebookPage { .. } => {
@@ -260,7 +246,7 @@ pub(crate) async fn accounts(
             &sandbox,
             id,
             &fields,
-            token.as_deref(),
+            Some(token.as_str()),
         )?));
     }
     let mut body = json!({ "data": data });
@@ -272,7 +258,7 @@ pub(crate) async fn accounts(
         if start + rows.len() < granted.len() {
             let mut next = sandbox.url(&format!("facebook-graph/{ver}/me/accounts"));
             next.query_pairs_mut()
-                .append_pair("access_token", token.as_deref().unwrap_or_default())
+                .append_pair("access_token", &token)
                 .append_pair("fields", &fields.join(","))
                 .append_pair("limit", &limit.to_string())
                 .append_pair("after", &URL_SAFE_NO_PAD.encode(last));
@@ -336,14 +322,9 @@ fn page_object(
 pub(crate) async fn node(
     State(sandbox): State<Sandbox>,
     Path((ver, node)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    Authorized { params, record, .. }: Authorized,
 ) -> GraphResult {
-    if !valid_version(&ver) {
-        return Err(GraphError::unknown_path());
-    }
-    let params = Params::parse(q.as_deref());
-    let record = sandbox.live_token(token_of(&params, &headers).as_deref())?;
+    check_version(&ver)?;
     let consent = facebook_consent(&record.subject)?;
     let visible_pages: Vec<&str> = match &record.subject {
         Subject::FacebookPage { page_id, .. } => vec![page_id.as_str()],

@@ -4,11 +4,11 @@
 
 use super::catalogue::instagram_login_account;
 use super::errors::{GraphError, InstagramApiError, no_store};
-use super::params::{Params, access_token};
+use super::params::{Authorized, Params, access_token};
 use super::state::{
     CodeRefusal, Consent, LONG_LIVED, Login, REFRESH_MIN_AGE, SHORT_LIVED, Subject,
 };
-use super::{Sandbox, secret_matches, select_fields, valid_version};
+use super::{Sandbox, check_version, secret_matches, select_fields};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -168,35 +168,22 @@ pub(crate) async fn refresh_token(
 }
 
 /// `GET instagram-graph/me` (unversioned, as Meta also serves it).
-pub(crate) async fn me(
-    State(sandbox): State<Sandbox>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    me_response(&sandbox, &Params::parse(q.as_deref()), &headers)
+pub(crate) async fn me(call: Authorized) -> Result<Response, GraphError> {
+    me_response(call)
 }
 
 /// `GET instagram-graph/{ver}/me`: the token's account, only the requested fields and `id`
 /// (the app-scoped id; `user_id` is the professional account id). Needs
 /// `instagram_business_basic`.
 pub(crate) async fn me_versioned(
-    State(sandbox): State<Sandbox>,
     Path(ver): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+    call: Authorized,
 ) -> Result<Response, GraphError> {
-    if !valid_version(&ver) {
-        return Err(GraphError::unknown_path());
-    }
-    me_response(&sandbox, &Params::parse(q.as_deref()), &headers)
+    check_version(&ver)?;
+    me_response(call)
 }
 
-fn me_response(
-    sandbox: &Sandbox,
-    params: &Params,
-    headers: &HeaderMap,
-) -> Result<Response, GraphError> {
-    let record = sandbox.live_token(access_token(params, headers).as_deref())?;
+fn me_response(Authorized { params, record, .. }: Authorized) -> Result<Response, GraphError> {
     let Subject::Instagram { account, granted } = &record.subject else {
         return Err(GraphError::invalid_token());
     };

@@ -282,6 +282,15 @@ async fn not_found() -> Response {
 }
 
 /// Graph versions look like `v24.0`.
+/// Graph's answer to a path with a malformed version segment.
+fn check_version(ver: &str) -> Result<(), errors::GraphError> {
+    if valid_version(ver) {
+        Ok(())
+    } else {
+        Err(errors::GraphError::unknown_path())
+    }
+}
+
 fn valid_version(ver: &str) -> bool {
     ver.strip_prefix('v')
         .and_then(|v| v.split_once('.'))

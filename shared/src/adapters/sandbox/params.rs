@@ -69,6 +69,34 @@ pub(crate) fn list(raw: Option<&str>) -> Vec<String> {
     out
 }
 
+/// A Graph request made with a live token: its parameters and the token's record. The
+/// Graph handlers all start this way, so the lookup (and its 104 / 190 errors) lives here.
+pub(crate) struct Authorized {
+    pub params: Params,
+    /// The token as presented (paging links repeat it, as Meta's do).
+    pub token: String,
+    pub record: super::state::TokenRecord,
+}
+
+impl axum::extract::FromRequestParts<super::Sandbox> for Authorized {
+    type Rejection = super::errors::GraphError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        sandbox: &super::Sandbox,
+    ) -> Result<Self, Self::Rejection> {
+        let params = Params::parse(parts.uri.query());
+        let token = access_token(&params, &parts.headers);
+        let record = sandbox.live_token(token.as_deref())?;
+        let token = token.unwrap_or_default();
+        Ok(Self {
+            params,
+            token,
+            record,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
