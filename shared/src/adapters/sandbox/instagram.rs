@@ -108,11 +108,7 @@ pub(crate) async fn exchange_token(
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
     let params = Params::parse(q.as_deref());
-    match params.get("grant_type") {
-        Some("ig_exchange_token") => {}
-        None => return Err(GraphError::missing_parameter("grant_type")),
-        Some(_) => return Err(GraphError::unsupported("grant_type")),
-    }
+    require_grant_type(&params, "ig_exchange_token")?;
     let secret = params
         .get("client_secret")
         .ok_or_else(|| GraphError::missing_parameter("client_secret"))?;
@@ -143,11 +139,7 @@ pub(crate) async fn refresh_token(
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
     let params = Params::parse(q.as_deref());
-    match params.get("grant_type") {
-        Some("ig_refresh_token") => {}
-        None => return Err(GraphError::missing_parameter("grant_type")),
-        Some(_) => return Err(GraphError::unsupported("grant_type")),
-    }
+    require_grant_type(&params, "ig_refresh_token")?;
     let record = sandbox.live_token(access_token(&params, &headers).as_deref())?;
     let Subject::Instagram { .. } = record.subject else {
         return Err(GraphError::invalid_token());
@@ -213,4 +205,14 @@ fn me_response(Authorized { params, record, .. }: Authorized) -> Result<Response
         out.insert(f, v);
     }
     Ok(Json(Value::Object(out)).into_response())
+}
+
+/// The one `grant_type` an endpoint accepts: Graph's missing-parameter error without it,
+/// unsupported with another.
+fn require_grant_type(params: &Params, expected: &str) -> Result<(), GraphError> {
+    match params.get("grant_type") {
+        Some(g) if g == expected => Ok(()),
+        None => Err(GraphError::missing_parameter("grant_type")),
+        Some(_) => Err(GraphError::unsupported("grant_type")),
+    }
 }
