@@ -56,19 +56,26 @@ pub async fn build(
     data_dir: &Path,
     settings: &Settings,
 ) -> Result<Backends, String> {
-    let sealer: Arc<dyn Sealer> = match sealer {
-        SealerKind::Keyring => Arc::new(
+    // The SDK configuration (credential chain, region, endpoint) is resolved once, and only
+    // when an AWS adapter is chosen.
+    let aws = if matches!(store, StoreKind::Dynamodb) || matches!(sealer, SealerKind::Kms) {
+        Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    } else {
+        None
+    };
+    let sealer: Arc<dyn Sealer> = match (sealer, &aws) {
+        (SealerKind::Keyring, _) => Arc::new(
             LocalKeyring::open_or_create(&data_dir.join("master.key"))
                 .map_err(|e| e.to_string())?,
         ),
-        SealerKind::Kms => {
+        (SealerKind::Kms, aws) => {
             let key_id = settings
                 .kms_key_id
                 .clone()
                 .ok_or("--sealer kms needs IGC_KMS_KEY_ID")?;
-            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let aws = aws.as_ref().ok_or("no AWS configuration")?;
             Arc::new(igconnect::adapters::kms::KmsSealer::new(
-                aws_sdk_kms::Client::new(&aws),
+                aws_sdk_kms::Client::new(aws),
                 key_id,
             ))
         }
@@ -91,9 +98,9 @@ pub async fn build(
                 .table_name
                 .clone()
                 .ok_or("--store dynamodb needs IGC_TABLE_NAME")?;
-            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let aws = aws.as_ref().ok_or("no AWS configuration")?;
             let s = Arc::new(igconnect::adapters::dynamodb::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&aws),
+                aws_sdk_dynamodb::Client::new(aws),
                 table,
             ));
             s.create_table().await.map_err(|e| e.to_string())?;
