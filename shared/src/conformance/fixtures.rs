@@ -2,8 +2,9 @@
 //! timestamps at whole milliseconds (the precision every Store keeps).
 
 use crate::domain::{
-    AccountId, Connection, IgUserId, LoginPath, MetaGrantor, OAuthState, Owner, OwnerKind, Profile,
-    ReturnTo, STATE_TTL, StateToken, TenantId, UserId,
+    Account, AccountId, AuditEntry, AuditEvent, Connection, Grant, IgUserId, LoginPath,
+    MetaGrantor, OAuthState, Owner, OwnerKind, Permission, Profile, ReturnTo, STATE_TTL,
+    StateToken, TenantId, UserId,
 };
 use crate::ports::SealedSecret;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -98,4 +99,33 @@ pub fn sealed(tag: &str) -> SealedSecret {
         nonce: vec![7; 12],
         ciphertext: format!("ciphertext-{tag}").into_bytes(),
     }
+}
+
+/// `permission` for `grantee`, given by the fixture owner a little while ago (at a whole
+/// millisecond, so it reads back exactly).
+pub fn grant(grantee: &str, permission: Permission) -> Grant {
+    Grant {
+        user_id: user(grantee),
+        permission,
+        granted_by: user("auth0|owner-1"),
+        granted_at: now() - TimeDelta::milliseconds(1_234),
+    }
+}
+
+/// The entry a use case writes with `grant`: who set it on `account`, and when.
+pub fn grant_set(account: &Account, grant: &Grant) -> AuditEntry {
+    audit(
+        account,
+        grant.granted_by.as_str(),
+        AuditEvent::GrantSet {
+            user_id: grant.user_id.clone(),
+            permission: grant.permission,
+            previous: None,
+        },
+    )
+}
+
+/// An entry about `account`, by `actor`, now.
+pub fn audit(account: &Account, actor: &str, event: AuditEvent) -> AuditEntry {
+    AuditEntry::new(&account.tenant, &user(actor), &account.id, now(), event)
 }

@@ -46,10 +46,26 @@ macro_rules! store_conformance {
                 list_paginates_without_gaps_or_duplicates,
                 empty_tenant_lists_nothing,
                 sealed_token_round_trips_and_is_tenant_scoped,
-                account_fields_round_trip_exactly;
+                account_fields_round_trip_exactly,
+                first_connection_is_audited_as_connected,
+                reconnect_is_audited_as_reconnected,
+                audit_lists_newest_first_and_only_the_tenants_own,
+                audit_paginates_without_gaps_or_duplicates,
+                audit_entries_round_trip_every_field,
+                put_grant_reads_back_exactly,
+                grants_on_lists_the_asked_accounts_by_account_then_user,
+                grants_are_tenant_scoped,
+                put_grant_replaces_an_existing_grant,
+                put_grant_on_a_moved_on_account_is_a_conflict,
+                delete_grant_removes_once,
+                delete_grant_on_a_moved_on_account_is_a_conflict,
+                update_access_changes_owner_and_member_access,
+                update_access_on_a_stale_version_is_a_conflict,
+                reconnect_keeps_owner_member_access_and_grants;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,
+                concurrent_connections_audit_each_save_once,
         );
     };
     ($factory:expr) => {

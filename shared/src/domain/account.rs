@@ -1,6 +1,6 @@
 //! A connected Instagram professional account and who owns it.
 
-use super::{AccountId, IgUserId, TenantId, UserId};
+use super::{AccountId, IgUserId, MemberAccess, TenantId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -154,6 +154,9 @@ pub struct Account {
     pub ig_user_id: IgUserId,
     pub login: LoginPath,
     pub owner: Owner,
+    /// What members get without a grant; it matters only while the company owns the
+    /// account, and is kept across transfers so a round trip restores it.
+    pub member_access: MemberAccess,
     pub status: AccountStatus,
     pub profile: Profile,
     pub grantor: MetaGrantor,
@@ -192,6 +195,7 @@ impl Connection {
             ig_user_id: self.ig_user_id.clone(),
             login: self.login,
             owner: self.owner.clone(),
+            member_access: MemberAccess::default(),
             status: AccountStatus::Active,
             profile: self.profile.clone(),
             grantor: self.grantor.clone(),

@@ -93,8 +93,20 @@ id_type!(
     IgUserId, "instagram user id", 64
 );
 
+id_type!(
+    /// An audit entry's id (a time-ordered UUID, so the newest entry sorts last).
+    AuditId, "audit id", 64
+);
+
 impl AccountId {
     /// A fresh, time-ordered account id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+}
+
+impl AuditId {
+    /// A fresh, time-ordered audit id.
     pub fn generate() -> Self {
         Self(uuid::Uuid::now_v7().to_string())
     }

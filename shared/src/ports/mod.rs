@@ -13,4 +13,7 @@ pub use meta::{
     IssuedToken, Meta, MetaError, PermissionGrant,
 };
 pub use sealer::{EncryptionContext, Purpose, SealError, SealedSecret, Sealer};
-pub use store::{AccountReader, AccountWriter, OAuthStates, StoreError, TokenReader};
+pub use store::{
+    AccessWriter, AccountReader, AccountWriter, AuditLog, GrantReader, OAuthStates, Store,
+    StoreError, TokenReader,
+};

@@ -1,29 +1,112 @@
-//! Reading connected accounts. Takes only an [`AccountReader`]: this path cannot reach a
-//! token or the Sealer.
+//! Reading connected accounts, each with the caller's permission on it. Takes an
+//! [`AccountReader`] and a [`GrantReader`]: this path cannot reach a token or the Sealer.
 
 use super::ServiceError;
-use crate::domain::{Account, AccountId, Caller, Page, PageRequest};
-use crate::ports::AccountReader;
+use super::access::{AccessDeps, authorize};
+use crate::domain::{
+    Account, AccountId, Caller, Cursor, Grant, Page, PageRequest, Permission, permission_of,
+};
+use std::collections::HashMap;
 
-/// The caller's tenant's accounts, one page at a time.
-pub async fn list_accounts(
-    reader: &dyn AccountReader,
-    caller: &Caller,
-    page: &PageRequest,
-) -> Result<Page<Account>, ServiceError> {
-    Ok(reader.list_accounts(&caller.tenant, page).await?)
+/// An account as one caller sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisibleAccount {
+    pub account: Account,
+    /// The caller's permission: at least `View`, or the account would not be visible.
+    pub permission: Permission,
+    /// The account's grants, for callers who manage it; `None` for everyone else.
+    pub grants: Option<Vec<Grant>>,
 }
 
-/// One account of the caller's tenant. A malformed id is simply not found: there is nothing
-/// a client can fix about an id it was never given.
+impl VisibleAccount {
+    pub(super) fn new(account: Account, permission: Permission, grants: Vec<Grant>) -> Self {
+        let grants = (permission == Permission::Manage).then_some(grants);
+        Self {
+            account,
+            permission,
+            grants,
+        }
+    }
+}
+
+/// The accounts of the caller's tenant the caller may view, one page at a time, in
+/// connection order. Accounts the caller may not view are skipped as if they did not exist;
+/// the page is filled from further store pages so a client never sees a short page before
+/// the end.
+pub async fn list_accounts(
+    deps: AccessDeps<'_>,
+    caller: &Caller,
+    page: &PageRequest,
+) -> Result<Page<VisibleAccount>, ServiceError> {
+    let limit = page.limit as usize;
+    let mut visible = Vec::with_capacity(limit);
+    let mut after = page.after.clone();
+    loop {
+        let request = PageRequest {
+            limit: page.limit,
+            after: after.take(),
+        };
+        let found = deps
+            .accounts
+            .list_accounts(&caller.tenant, &request)
+            .await?;
+        let ids: Vec<AccountId> = found.items.iter().map(|a| a.id.clone()).collect();
+        let mut grants: HashMap<AccountId, Vec<Grant>> = HashMap::new();
+        if !ids.is_empty() {
+            for (account, grant) in deps.grants.grants_on(&caller.tenant, &ids).await? {
+                grants.entry(account).or_default().push(grant);
+            }
+        }
+        let count = found.items.len();
+        for (i, account) in found.items.into_iter().enumerate() {
+            let on_account = grants.remove(&account.id).unwrap_or_default();
+            let own = on_account
+                .iter()
+                .find(|g| g.user_id == caller.user)
+                .map(|g| g.permission);
+            let Some(permission) = permission_of(caller, &account, own) else {
+                continue;
+            };
+            let cursor = Cursor::after(&account.id);
+            visible.push(VisibleAccount::new(account, permission, on_account));
+            if visible.len() == limit {
+                // Full: the next page resumes after this account, if anything follows it.
+                let more = i + 1 < count || found.next.is_some();
+                return Ok(Page {
+                    items: visible,
+                    next: more.then_some(cursor),
+                });
+            }
+        }
+        match found.next {
+            Some(next) => after = Some(next),
+            None => {
+                return Ok(Page {
+                    items: visible,
+                    next: None,
+                });
+            }
+        }
+    }
+}
+
+/// One account the caller may view. Anything else (malformed id, unknown, another
+/// tenant's, or not visible to the caller) is "not found".
 pub async fn get_account(
-    reader: &dyn AccountReader,
+    deps: AccessDeps<'_>,
     caller: &Caller,
     id: &str,
-) -> Result<Account, ServiceError> {
-    let id = AccountId::parse(id).map_err(|_| ServiceError::AccountNotFound)?;
-    reader
-        .get_account(&caller.tenant, &id)
-        .await?
-        .ok_or(ServiceError::AccountNotFound)
+) -> Result<VisibleAccount, ServiceError> {
+    let (account, permission) = authorize(deps, caller, id, Permission::View).await?;
+    let grants = if permission == Permission::Manage {
+        deps.grants
+            .grants_on(&caller.tenant, std::slice::from_ref(&account.id))
+            .await?
+            .into_iter()
+            .map(|(_, g)| g)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(VisibleAccount::new(account, permission, grants))
 }

@@ -12,9 +12,16 @@ pub enum ServiceError {
     /// The caller may not do this.
     #[error("{0}")]
     PermissionDenied(String),
-    /// No such account in the caller's tenant (another tenant's account is "not found" too).
+    /// No such account in the caller's tenant (another tenant's account, and one the
+    /// caller may not view, are "not found" too).
     #[error("no account with this id in your tenant")]
     AccountNotFound,
+    /// Something other than an account is not there; `code` is the stable machine code.
+    #[error("{detail}")]
+    NotFound { code: &'static str, detail: String },
+    /// The request contradicts the resource's current state.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
     /// The OAuth state is missing, unknown, already used or expired.
     #[error("{0}")]
     OAuthStateInvalid(&'static str),

@@ -1,9 +1,16 @@
 //! Item shapes of the single table, and their conversion to and from the domain. See
-//! `docs/dynamodb.md` for the design; this file is its only encoder.
+//! `docs/dynamodb.md` for the design; this file and its submodules (`grant`, `audit`) are
+//! its only encoder.
+
+mod audit;
+mod grant;
+
+pub(super) use audit::{AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key};
+pub(super) use grant::{GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between};
 
 use crate::domain::{
-    Account, AccountId, AccountStatus, IgUserId, LoginPath, MetaGrantor, OAuthState, Owner,
-    OwnerKind, Profile, ReturnTo, StateKey, TenantId, UserId,
+    Account, AccountId, AccountStatus, IgUserId, LoginPath, MemberAccess, MetaGrantor, OAuthState,
+    Owner, OwnerKind, Profile, ReturnTo, StateKey, TenantId, UserId,
 };
 use crate::ports::{SealedSecret, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -26,6 +33,10 @@ pub(super) const VERSION: &str = "version";
 pub(super) const TOKEN: &str = "token_sealed";
 pub(super) const ACCOUNT_ID: &str = "account_id";
 pub(super) const ACCOUNT_PREFIX: &str = "ACCOUNT#";
+const OWNER_TYPE: &str = "owner_type";
+const OWNER_USER: &str = "owner_user";
+const MEMBER_ACCESS: &str = "member_access";
+const UPDATED_AT: &str = "updated_at";
 const STATE_SK: &str = "STATE";
 
 /// Every attribute an [`Account`] is read from: all but the sealed token and index keys.
@@ -34,16 +45,17 @@ pub(super) const ACCOUNT_ATTRIBUTES: &[&str] = &[
     "tenant",
     "ig_user_id",
     "login",
-    "owner_type",
-    "owner_user",
+    OWNER_TYPE,
+    OWNER_USER,
     "status",
     "profile",
     "grantor",
     "token_expires_at",
     "connected_at",
     "connected_by",
-    "updated_at",
+    UPDATED_AT,
     VERSION,
+    MEMBER_ACCESS,
 ];
 
 /// How long an abandoned login's item outlives its expiry before TTL may delete it, so the
@@ -210,11 +222,9 @@ pub(super) fn account_item(account: &Account, token: &SealedSecret) -> Result<It
             n(account.connected_at.timestamp_millis()),
         ),
         ("connected_by".into(), s(account.connected_by.as_str())),
-        (
-            "updated_at".into(),
-            n(account.updated_at.timestamp_millis()),
-        ),
+        (UPDATED_AT.into(), n(account.updated_at.timestamp_millis())),
         (VERSION.into(), n(account.version)),
+        (MEMBER_ACCESS.into(), s(account.member_access.as_str())),
         (TOKEN.into(), s(token.encode())),
         (
             GSI2_PK.into(),
@@ -225,13 +235,11 @@ pub(super) fn account_item(account: &Account, token: &SealedSecret) -> Result<It
             s(format!("{}#{}", account.tenant, account.id)),
         ),
     ]);
-    match &account.owner {
-        Owner::Company => item.insert("owner_type".into(), s("company")),
-        Owner::User { user_id } => {
-            item.insert("owner_user".into(), s(user_id.as_str()));
-            item.insert("owner_type".into(), s("user"))
-        }
-    };
+    let (owner_type, owner_user) = owner_attributes(&account.owner);
+    item.insert(OWNER_TYPE.into(), s(owner_type));
+    if let Some(user_id) = owner_user {
+        item.insert(OWNER_USER.into(), s(user_id));
+    }
     if let Some(expires) = account.token_expires_at {
         let ms = expires.timestamp_millis();
         item.insert("token_expires_at".into(), n(ms));
@@ -252,12 +260,67 @@ pub(super) fn account_item(account: &Account, token: &SealedSecret) -> Result<It
     Ok(item)
 }
 
+/// The owner as the account item keeps it: a type, and the user for a user's account.
+fn owner_attributes(owner: &Owner) -> (&'static str, Option<&str>) {
+    match owner {
+        Owner::Company => ("company", None),
+        Owner::User { user_id } => ("user", Some(user_id.as_str())),
+    }
+}
+
+/// An `UpdateItem` expression with its names and values.
+pub(super) struct ItemUpdate {
+    pub expression: String,
+    pub names: HashMap<String, String>,
+    pub values: Item,
+}
+
+/// The update that gives an account item the owner, member access, update time and version
+/// of `account`, leaving its profile, token and index keys alone. A company owner has no
+/// user, so a transfer to the company removes the attribute rather than leaving a stale one.
+pub(super) fn access_update(account: &Account) -> ItemUpdate {
+    let (owner_type, owner_user) = owner_attributes(&account.owner);
+    let names = HashMap::from([
+        ("#owner_type".to_owned(), OWNER_TYPE.to_owned()),
+        ("#owner_user".to_owned(), OWNER_USER.to_owned()),
+        ("#member_access".to_owned(), MEMBER_ACCESS.to_owned()),
+        ("#updated_at".to_owned(), UPDATED_AT.to_owned()),
+        ("#version".to_owned(), VERSION.to_owned()),
+    ]);
+    let mut values = HashMap::from([
+        (":owner_type".to_owned(), s(owner_type)),
+        (
+            ":member_access".to_owned(),
+            s(account.member_access.as_str()),
+        ),
+        (
+            ":updated_at".to_owned(),
+            n(account.updated_at.timestamp_millis()),
+        ),
+        (":version".to_owned(), n(account.version)),
+    ]);
+    let set = "SET #owner_type = :owner_type, #member_access = :member_access, \
+               #updated_at = :updated_at, #version = :version";
+    let expression = match owner_user {
+        Some(user_id) => {
+            values.insert(":owner_user".to_owned(), s(user_id));
+            format!("{set}, #owner_user = :owner_user")
+        }
+        None => format!("{set} REMOVE #owner_user"),
+    };
+    ItemUpdate {
+        expression,
+        names,
+        values,
+    }
+}
+
 /// Reads an account item (without its token).
 pub(super) fn account_from_item(item: &Item) -> Result<Account, StoreError> {
-    let owner = match get_s(item, "owner_type")? {
+    let owner = match get_s(item, OWNER_TYPE)? {
         "company" => Owner::Company,
         "user" => Owner::User {
-            user_id: UserId::parse(get_s(item, "owner_user")?).map_err(corrupt)?,
+            user_id: UserId::parse(get_s(item, OWNER_USER)?).map_err(corrupt)?,
         },
         other => return Err(corrupt(format!("owner type {other}"))),
     };
@@ -278,8 +341,13 @@ pub(super) fn account_from_item(item: &Item) -> Result<Account, StoreError> {
             .transpose()?,
         connected_at: time(get_i64(item, "connected_at")?)?,
         connected_by: UserId::parse(get_s(item, "connected_by")?).map_err(corrupt)?,
-        updated_at: time(get_i64(item, "updated_at")?)?,
+        updated_at: time(get_i64(item, UPDATED_AT)?)?,
         version: u64::try_from(version).map_err(|_| corrupt("negative version"))?,
+        // Items written before sharing existed have no member access: the default applies.
+        member_access: match get_opt_s(item, MEMBER_ACCESS)? {
+            None => MemberAccess::default(),
+            Some(raw) => MemberAccess::parse(raw).ok_or_else(|| corrupt("member access"))?,
+        },
     })
 }
 

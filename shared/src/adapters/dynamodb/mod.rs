@@ -4,6 +4,8 @@
 //! nothing here scans. Reads the ports promise to reflect earlier writes (list after
 //! connect, token after reconnect) are strongly consistent.
 
+mod access;
+mod audit;
 mod items;
 mod table;
 mod writes;

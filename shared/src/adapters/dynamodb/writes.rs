@@ -1,10 +1,12 @@
-//! Saving a login: the account item and its `(tenant, ig_user_id)` lookup item, written
-//! together in one transaction under conditions, so racing logins (two tabs, a reconnect
-//! during a refresh) can neither create two accounts nor lose an update.
+//! Saving a login: the account item, its `(tenant, ig_user_id)` lookup item and the audit
+//! entry, written together in one transaction under conditions, so racing logins (two tabs,
+//! a reconnect during a refresh) can neither create two accounts nor lose an update, and the
+//! trail records exactly the saves that landed. Also the transaction runner the access
+//! writes share.
 
 use super::items::{self, ACCOUNT_ID, Item, PK, VERSION, n, s};
 use super::{DynamoStore, unavailable};
-use crate::domain::{Account, AccountId, Connection, IgUserId, TenantId};
+use crate::domain::{Account, AccountId, AuditEntry, Connection, IgUserId, TenantId};
 use crate::ports::{AccountWriter, SealedSecret, StoreError};
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use async_trait::async_trait;
@@ -12,10 +14,11 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use std::time::Duration;
 
-/// How many times a save re-reads and retries after losing a race before giving up.
+/// How many times a write retries after losing a race before giving up (a save reads the
+/// account again first; an access change retries the same transaction).
 const ATTEMPTS: u32 = 6;
 
-fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+pub(super) fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
     r.map_err(|e| StoreError::Unavailable(format!("building a write: {e}")))
 }
 
@@ -40,7 +43,7 @@ impl DynamoStore {
         items::account_from_item(&item).map(Some)
     }
 
-    fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
         Ok(TransactWriteItem::builder()
             .put(built(
                 Put::builder()
@@ -51,6 +54,12 @@ impl DynamoStore {
                     .build(),
             )?)
             .build())
+    }
+
+    /// The put of an audit entry. Entry ids are fresh UUIDs, so the condition never fails
+    /// in practice; it guarantees an entry is never silently rewritten.
+    pub(super) fn put_audit(&self, entry: &AuditEntry) -> Result<TransactWriteItem, StoreError> {
+        self.put(items::audit_item(entry)?, "attribute_not_exists(#pk)")
     }
 
     /// A first connection: both items must not exist yet.
@@ -66,6 +75,46 @@ impl DynamoStore {
                 "attribute_not_exists(#pk)",
             )?,
         ])
+    }
+
+    /// Runs a transaction whose conditions the caller judges: on a failed condition it
+    /// answers [`Outcome::Refused`] with which items failed. A collision with another
+    /// transaction in flight says nothing about those conditions, so the same transaction
+    /// is tried again after a pause; losing every time is a [`StoreError::Conflict`].
+    pub(super) async fn transact(
+        &self,
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<Outcome, StoreError> {
+        for attempt in 0..ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let e = match result {
+                Ok(_) => return Ok(Outcome::Written),
+                Err(e) => e,
+            };
+            match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+                    if cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some(CONDITION_FAILED)) =>
+                {
+                    let failed = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code() == Some(CONDITION_FAILED))
+                        .collect();
+                    return Ok(Outcome::Refused(failed));
+                }
+                Some(service) if lost_race(service) => back_off(attempt).await,
+                _ => return Err(unavailable(e)),
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     /// A reconnect: the account must still be at the version it was read at, and the lookup
@@ -104,18 +153,27 @@ impl DynamoStore {
     }
 }
 
+/// How a transaction run by [`DynamoStore::transact`] ended.
+#[derive(Debug)]
+pub(super) enum Outcome {
+    /// Every write landed.
+    Written,
+    /// A condition failed and nothing was written: whether each item's condition failed,
+    /// in the order of the transaction.
+    Refused(Vec<bool>),
+}
+
+/// The cancellation reason of an item whose condition did not hold.
+const CONDITION_FAILED: &str = "ConditionalCheckFailed";
+
 /// Whether a failed transaction lost a race (a condition or a concurrent transaction),
 /// which a fresh read and retry resolves.
 fn lost_race(e: &TransactWriteItemsError) -> bool {
     match e {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-            cancelled.cancellation_reasons().iter().any(|r| {
-                matches!(
-                    r.code(),
-                    Some("ConditionalCheckFailed" | "TransactionConflict")
-                )
-            })
-        }
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .any(|r| matches!(r.code(), Some(CONDITION_FAILED | "TransactionConflict"))),
         TransactWriteItemsError::TransactionInProgressException(_) => true,
         _ => false,
     }
@@ -139,7 +197,7 @@ impl AccountWriter for DynamoStore {
             let existing = self
                 .account_by_ig_user(&connection.tenant, &connection.ig_user_id)
                 .await?;
-            let (account, writes) = match &existing {
+            let (account, mut writes) = match &existing {
                 Some(old) => {
                     let account = connection.reconnect(old);
                     let writes = self.update(&account, old.version, token)?;
@@ -151,6 +209,9 @@ impl AccountWriter for DynamoStore {
                     (account, writes)
                 }
             };
+            // Decided per attempt: a login that lost a first-connection race lands as a
+            // reconnect, and its entry must say so.
+            writes.push(self.put_audit(&AuditEntry::for_connection(connection, &account))?);
             let result = self
                 .client
                 .transact_write_items()

@@ -1,8 +1,11 @@
 //! Accounts and their sealed tokens.
 
+use super::audit::insert_audit;
 use super::rows::{account_from_row, millis, owner_columns};
 use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, unavailable};
-use crate::domain::{Account, AccountId, Connection as Login, Cursor, Page, PageRequest, TenantId};
+use crate::domain::{
+    Account, AccountId, AuditEntry, Connection as Login, Cursor, Page, PageRequest, TenantId,
+};
 use crate::ports::{AccountReader, AccountWriter, SealedSecret, StoreError, TokenReader};
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -129,7 +132,7 @@ impl AccountWriter for SqliteStore {
                     tx.execute(
                         &format!(
                             "INSERT INTO accounts ({ACCOUNT_COLUMNS}, token_sealed)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
                         ),
                         params![
                             account.id.as_str(),
@@ -146,12 +149,14 @@ impl AccountWriter for SqliteStore {
                             account.connected_by.as_str(),
                             millis(account.updated_at),
                             account.version as i64,
+                            account.member_access.as_str(),
                             sealed,
                         ],
                     )
                     .map_err(unavailable)?;
                 }
             }
+            insert_audit(&tx, &AuditEntry::for_connection(&login, &account))?;
             tx.commit().map_err(unavailable)?;
             Ok(account)
         })

@@ -2,7 +2,9 @@
 //! on tokio's blocking pool behind one connection; the local stack serves one team, not a
 //! fleet, so a single writer is the simple, correct choice.
 
+mod access;
 mod accounts;
+mod audit;
 mod rows;
 mod states;
 
@@ -12,7 +14,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     tenant           TEXT NOT NULL,
     id               TEXT NOT NULL,
@@ -43,10 +46,33 @@ CREATE TABLE oauth_states (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
-"#];
+"#,
+    r#"
+ALTER TABLE accounts ADD COLUMN member_access TEXT NOT NULL DEFAULT 'publish';
+CREATE TABLE grants (
+    tenant      TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    permission  TEXT NOT NULL,
+    granted_by  TEXT NOT NULL,
+    granted_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant, account_id, user_id),
+    FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+);
+CREATE TABLE audit (
+    tenant      TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    account_id  TEXT,
+    event       TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+);
+"#,
+];
 
 pub(super) const ACCOUNT_COLUMNS: &str = "id, tenant, ig_user_id, login, owner_type, owner_user, status, \
-    profile, grantor, token_expires_at, connected_at, connected_by, updated_at, version";
+    profile, grantor, token_expires_at, connected_at, connected_by, updated_at, version, member_access";
 
 /// The SQLite store.
 #[derive(Clone)]

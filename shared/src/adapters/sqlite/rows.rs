@@ -2,8 +2,8 @@
 
 use super::corrupt;
 use crate::domain::{
-    Account, AccountId, AccountStatus, IgUserId, LoginPath, MetaGrantor, Owner, OwnerKind, Profile,
-    TenantId, UserId,
+    Account, AccountId, AccountStatus, IgUserId, LoginPath, MemberAccess, MetaGrantor, Owner,
+    OwnerKind, Profile, TenantId, UserId,
 };
 use crate::ports::StoreError;
 use chrono::{DateTime, Utc};
@@ -52,6 +52,7 @@ pub(super) fn account_from_row(row: &Row<'_>) -> Result<Account, StoreError> {
         connected_by: UserId::parse(get_s(11)?).map_err(corrupt)?,
         updated_at: from_millis(row.get(12).map_err(corrupt)?)?,
         version: row.get::<_, i64>(13).map_err(corrupt)? as u64,
+        member_access: MemberAccess::parse(&get_s(14)?).ok_or_else(|| corrupt("member access"))?,
     })
 }
 

@@ -1,0 +1,157 @@
+//! The audit trail: who changed what about an account, and when. Entries are written by the
+//! Store in the same transaction as the change they record, so the trail can neither miss a
+//! change nor record one that did not happen. They name people and permissions, never a
+//! token or anything Meta issued.
+
+use super::{
+    Account, AccountId, AuditId, Connection, LoginPath, MemberAccess, Owner, Permission, TenantId,
+    UserId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What happened. The tag is the action's stable wire name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action")]
+pub enum AuditEvent {
+    /// A first login connected the account.
+    #[serde(rename = "account.connected")]
+    Connected {
+        username: String,
+        login: LoginPath,
+        owner: Owner,
+    },
+    /// A later login renewed an account already connected.
+    #[serde(rename = "account.reconnected")]
+    Reconnected { username: String, login: LoginPath },
+    /// A user was given a permission (or had theirs changed).
+    #[serde(rename = "grant.set")]
+    GrantSet {
+        user_id: UserId,
+        permission: Permission,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<Permission>,
+    },
+    /// A user's grant was taken away.
+    #[serde(rename = "grant.removed")]
+    GrantRemoved {
+        user_id: UserId,
+        permission: Permission,
+    },
+    /// What members get on a company account changed.
+    #[serde(rename = "account.member_access_changed")]
+    MemberAccessChanged {
+        from: MemberAccess,
+        to: MemberAccess,
+    },
+    /// The account changed owner.
+    #[serde(rename = "account.transferred")]
+    Transferred { from: Owner, to: Owner },
+}
+
+impl AuditEvent {
+    /// The action's wire name (`account.connected`, `grant.set`, ...).
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::Connected { .. } => "account.connected",
+            Self::Reconnected { .. } => "account.reconnected",
+            Self::GrantSet { .. } => "grant.set",
+            Self::GrantRemoved { .. } => "grant.removed",
+            Self::MemberAccessChanged { .. } => "account.member_access_changed",
+            Self::Transferred { .. } => "account.transferred",
+        }
+    }
+}
+
+/// One entry of a tenant's trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Time-ordered, so the newest entry has the greatest id.
+    pub id: AuditId,
+    pub tenant: TenantId,
+    pub at: DateTime<Utc>,
+    /// The user who made the change.
+    pub actor: UserId,
+    pub account_id: Option<AccountId>,
+    pub event: AuditEvent,
+}
+
+impl AuditEntry {
+    /// A new entry about `account_id`, by `actor`, at `at`.
+    pub fn new(
+        tenant: &TenantId,
+        actor: &UserId,
+        account_id: &AccountId,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Self {
+        Self {
+            id: AuditId::generate(),
+            tenant: tenant.clone(),
+            at,
+            actor: actor.clone(),
+            account_id: Some(account_id.clone()),
+            event,
+        }
+    }
+}
+
+impl AuditEntry {
+    /// What a login's save records: `account.connected` for a first connection,
+    /// `account.reconnected` when `account` already existed (its version is past 1), by the
+    /// user who completed the login.
+    pub fn for_connection(connection: &Connection, account: &Account) -> Self {
+        let event = if account.version <= 1 {
+            AuditEvent::Connected {
+                username: account.profile.username.clone(),
+                login: account.login,
+                owner: account.owner.clone(),
+            }
+        } else {
+            AuditEvent::Reconnected {
+                username: account.profile.username.clone(),
+                login: account.login,
+            }
+        };
+        Self::new(
+            &account.tenant,
+            &connection.connected_by,
+            &account.id,
+            connection.at,
+            event,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_carry_their_action_name_on_the_wire() {
+        let event = AuditEvent::GrantSet {
+            user_id: UserId::parse("mike").unwrap(),
+            permission: Permission::View,
+            previous: None,
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["action"], event.action());
+        assert_eq!(json["permission"], "view");
+        let back: AuditEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_transfer_names_both_owners() {
+        let event = AuditEvent::Transferred {
+            from: Owner::User {
+                user_id: UserId::parse("dan").unwrap(),
+            },
+            to: Owner::Company,
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["action"], "account.transferred");
+        assert_eq!(json["from"]["user_id"], "dan");
+        assert_eq!(json["to"]["type"], "company");
+    }
+}
