@@ -9,7 +9,7 @@ use igconnect::adapters::sandbox::{self, Sandbox, SandboxApps};
 use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
 use igconnect::http::{
-    self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier,
+    self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier, ShareState,
 };
 use igconnect::ports::{Meta, SystemClock};
 use igconnect::service::ConnectPolicy;
@@ -85,10 +85,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     ))));
     let clock = Arc::new(SystemClock);
 
+    let store = backends.store;
     let api = http::api_router(
         InitiateState {
             auth: Arc::clone(&auth),
-            states: Arc::clone(&backends.states),
+            states: store.clone(),
             meta: Arc::clone(&meta),
             clock: clock.clone(),
             policy: ConnectPolicy {
@@ -97,15 +98,24 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             },
         },
         CallbackState {
-            states: backends.states,
-            accounts: backends.writer,
+            states: store.clone(),
+            accounts: store.clone(),
             sealer: backends.sealer,
             meta,
-            clock,
+            clock: clock.clone(),
         },
         AccountsState {
+            auth: Arc::clone(&auth),
+            accounts: store.clone(),
+            grants: store.clone(),
+        },
+        ShareState {
             auth,
-            accounts: backends.reader,
+            accounts: store.clone(),
+            grants: store.clone(),
+            writer: store.clone(),
+            audit: store,
+            clock,
         },
     );
     let app = http::finish(
@@ -129,7 +139,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         );
     }
     println!(
-        "  get a dev token: igconnect token --data-dir {} --tenant acme --user alice --role owner",
+        "  get a dev token: {} token --data-dir {} --tenant acme --user alice --role owner",
+        invocation(),
         args.data.data_dir.display()
     );
     tracing::info!(%addr, "listening");
@@ -138,6 +149,21 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("server failed: {e}"))
+}
+
+/// How to run this same binary again from a shell: through cargo when it was started by
+/// `cargo run` (the README's way, which leaves nothing on PATH), else as it was invoked.
+fn invocation() -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let built_by_cargo = exe.components().any(|c| c.as_os_str() == "target")
+        && std::env::var_os("CARGO").is_some_and(|v| !v.is_empty());
+    if built_by_cargo {
+        "cargo run -q -p igconnect-cli --".to_owned()
+    } else {
+        std::env::args()
+            .next()
+            .unwrap_or_else(|| "igconnect".to_owned())
+    }
 }
 
 /// The Meta configuration: real endpoints for login paths with app credentials, the

@@ -4,14 +4,16 @@
 //! closed), then lambda_http runs the function's own route group.
 //!
 //! Each function builds only what its route group needs, and nothing else: `list` gets a
-//! DynamoDB reader and no KMS client at all, `initiate` a state store and a Graph client
+//! DynamoDB reader and no KMS client at all, `share` the access writer and audit log and no
+//! KMS client either, `initiate` a state store and a Graph client
 //! that only builds URLs, `callback` the store, the KMS sealer and the Graph client. The
 //! binaries thereby mirror their IAM policies (see `infra/template.yaml`), and `list` does
 //! not even link the KMS SDK.
 //!
-//! The routers are assembled from ports by [`initiate_router`], [`callback_router`] and
-//! [`list_router`], which tests call with in-memory adapters and real API Gateway events;
-//! [`initiate`], [`callback`] and [`list`] wire the same routers to DynamoDB and KMS.
+//! The routers are assembled from ports by [`initiate_router`], [`callback_router`],
+//! [`list_router`] and [`share_router`], which tests call with in-memory adapters and real
+//! API Gateway events; [`initiate`], [`callback`], [`list`] and [`share`] wire the same
+//! routers to DynamoDB (and, for `callback` only, KMS).
 
 mod init_error;
 
@@ -20,11 +22,12 @@ use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
 use crate::config::{ConfigError, Settings};
 use crate::http::{
-    AccountsState, Authenticator, CallbackState, InitiateState, accounts_routes, callback_routes,
-    finish, initiate_routes,
+    AccountsState, Authenticator, CallbackState, InitiateState, ShareState, accounts_routes,
+    callback_routes, finish, initiate_routes, share_routes,
 };
 use crate::ports::{
-    AccountReader, AccountWriter, Clock, Meta, MetaError, OAuthStates, Sealer, SystemClock,
+    AccessWriter, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta, MetaError,
+    OAuthStates, Sealer, SystemClock,
 };
 use crate::service::ConnectPolicy;
 use crate::telemetry::{self, LogFormat};
@@ -41,6 +44,8 @@ pub enum Function {
     Callback,
     /// `GET /v1/accounts` and `GET /v1/accounts/{id}`.
     List,
+    /// Sharing: grants, `PATCH /v1/accounts/{id}` and `GET /v1/audit`.
+    Share,
 }
 
 impl Function {
@@ -50,6 +55,7 @@ impl Function {
             Self::Initiate => "initiate",
             Self::Callback => "callback",
             Self::List => "list",
+            Self::Share => "share",
         }
     }
 
@@ -76,7 +82,7 @@ impl Function {
                 REDIRECT,
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],
-            Self::List => &[TABLE],
+            Self::List | Self::Share => &[TABLE],
         }
     }
 
@@ -188,11 +194,44 @@ pub fn callback_router(
     }))
 }
 
-/// The `list` function's router: a reader and an authenticator, nothing that reaches a token.
-pub fn list_router(settings: &Settings, accounts: Arc<dyn AccountReader>) -> Router {
+/// The `list` function's router: readers of accounts and grants and an authenticator,
+/// nothing that reaches a token.
+pub fn list_router(
+    settings: &Settings,
+    accounts: Arc<dyn AccountReader>,
+    grants: Arc<dyn GrantReader>,
+) -> Router {
     finish(accounts_routes(AccountsState {
         auth: authenticator(settings),
         accounts,
+        grants,
+    }))
+}
+
+/// The ports of the `share` function: it changes access and reads the audit trail, and
+/// never reaches a token.
+pub struct SharePorts {
+    /// Reads the account a change is about, to decide the caller's permission on it.
+    pub accounts: Arc<dyn AccountReader>,
+    /// Reads the caller's own grant (for that decision) and an account's grants.
+    pub grants: Arc<dyn GrantReader>,
+    /// Writes grants, owner and member access, each with its audit entry.
+    pub writer: Arc<dyn AccessWriter>,
+    /// Reads the tenant's audit trail.
+    pub audit: Arc<dyn AuditLog>,
+    /// Stamps grants and audit entries.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The `share` function's router over the given ports.
+pub fn share_router(settings: &Settings, ports: SharePorts) -> Router {
+    finish(share_routes(ShareState {
+        auth: authenticator(settings),
+        accounts: ports.accounts,
+        grants: ports.grants,
+        writer: ports.writer,
+        audit: ports.audit,
+        clock: ports.clock,
     }))
 }
 
@@ -266,7 +305,28 @@ pub async fn list() -> Result<Router, InitError> {
         aws_sdk_dynamodb::Client::new(&aws),
         table(&settings, Function::List)?,
     );
-    Ok(list_router(&settings, Arc::new(store)))
+    let store = Arc::new(store);
+    Ok(list_router(&settings, store.clone(), store))
+}
+
+/// `share` on AWS: DynamoDB (accounts, grants, audit entries; never a token), no KMS client.
+pub async fn share() -> Result<Router, InitError> {
+    let settings = settings_for(Function::Share, env)?;
+    let aws = aws_config().await;
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        table(&settings, Function::Share)?,
+    ));
+    Ok(share_router(
+        &settings,
+        SharePorts {
+            accounts: store.clone(),
+            grants: store.clone(),
+            writer: store.clone(),
+            audit: store,
+            clock: Arc::new(SystemClock),
+        },
+    ))
 }
 
 /// Runs a function: installs JSON logging, builds its router once (`app` is not polled
@@ -373,6 +433,22 @@ mod tests {
         assert!(matches!(
             settings_for(Function::List, lookup(&[])),
             Err(InitError::Missing {
+                var: "IGC_TABLE_NAME",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn share_needs_only_its_table_and_no_meta_app_or_key() {
+        // It never talks to Meta and never touches a token, so a missing app or key must not
+        // keep it from starting.
+        let settings = settings_for(Function::Share, lookup(&[("IGC_TABLE_NAME", "t")]));
+        assert!(settings.is_ok());
+        assert!(matches!(
+            settings_for(Function::Share, lookup(&[])),
+            Err(InitError::Missing {
+                function: "share",
                 var: "IGC_TABLE_NAME",
                 ..
             })

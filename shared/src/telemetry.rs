@@ -1,6 +1,7 @@
 //! The one place tracing is set up. Lambda logs JSON (CloudWatch picks fields out of it);
 //! the local server logs human-readable lines. Filter with `IGC_LOG` (default `info`).
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
@@ -25,6 +26,9 @@ pub fn init(format: LogFormat) {
             .with_current_span(true)
             .with_span_list(false)
             .try_init(),
-        LogFormat::Text => builder.try_init(),
+        // Colour only for a person at a terminal: codes in a file or a pipe are noise.
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
 }

@@ -103,7 +103,54 @@ fn callback_app(store: Arc<SqliteStore>) -> Router {
 }
 
 fn list_app(store: Arc<SqliteStore>) -> Router {
-    lambda::list_router(&settings(Function::List), store)
+    lambda::list_router(&settings(Function::List), store.clone(), store)
+}
+
+fn share_app(store: Arc<SqliteStore>) -> Router {
+    lambda::share_router(
+        &settings(Function::Share),
+        lambda::SharePorts {
+            accounts: store.clone(),
+            grants: store.clone(),
+            writer: store.clone(),
+            audit: store,
+            clock: Arc::new(SystemClock),
+        },
+    )
+}
+
+/// A fixture aimed at `account`: the path, `pathParameters.id` and `routeKey` kept in step,
+/// as API Gateway fills them.
+fn on_account(name: &str, account: &Account) -> Value {
+    let mut event = fixture(name);
+    let fixture_id = event["pathParameters"]["id"]
+        .as_str()
+        .expect("the fixture has an id path parameter")
+        .to_owned();
+    let path = event["rawPath"]
+        .as_str()
+        .expect("rawPath")
+        .replace(&fixture_id, account.id.as_str());
+    event["rawPath"] = path.clone().into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["pathParameters"]["id"] = account.id.as_str().into();
+    event
+}
+
+/// The event as `user` of `tenant` in `role` would send it.
+fn as_caller(mut event: Value, tenant: &str, user: &str, role: &str) -> Value {
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["tenant_id"] = tenant.into();
+    claims["sub"] = user.into();
+    claims["role"] = role.into();
+    event
+}
+
+fn with_json_body(mut event: Value, body: &Value) -> Value {
+    let text = body.to_string();
+    event["headers"]["content-length"] = text.len().to_string().into();
+    event["body"] = text.into();
+    event
 }
 
 async fn assert_problem(res: Response<Body>, status: StatusCode, code: &str) {
@@ -171,7 +218,7 @@ fn every_fixture_is_an_api_gateway_http_api_v2_event() {
         );
         seen += 1;
     }
-    assert!(seen >= 6, "expected the fixtures in {}", dir.display());
+    assert!(seen >= 11, "expected the fixtures in {}", dir.display());
 }
 
 #[tokio::test]
@@ -332,4 +379,219 @@ async fn a_function_serves_only_its_own_routes() {
         res.status()
     );
     assert_eq!(content_type(&res), "application/problem+json");
+}
+
+#[tokio::test]
+async fn put_grant_takes_the_caller_from_the_claims_and_the_grantee_from_the_path() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+
+    // Given alice, an admin of tenant-acme (the fixture's claims), who manages the
+    // company account, when she gives user-mike `view` through the gateway ...
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("put-grant.json", &account),
+    )
+    .await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let grant = json_body(res).await;
+    assert_eq!(grant["user_id"], "user-mike", "{grant}");
+    assert_eq!(grant["permission"], "view");
+    assert_eq!(grant["granted_by"], "user-alice");
+
+    // ... then the account's grants show it.
+    let res = invoke(share_app(store), &on_account("list-grants.json", &account)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let grants = json_body(res).await;
+    let data = grants["data"].as_array().expect("data");
+    assert_eq!(data.len(), 1, "{grants}");
+    assert_eq!(data[0]["user_id"], "user-mike");
+    assert_eq!(data[0]["permission"], "view");
+}
+
+#[tokio::test]
+async fn share_without_authorizer_claims_is_401_with_a_bearer_challenge() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+    let mut event = on_account("put-grant.json", &account);
+    let ctx = event["requestContext"].as_object_mut().expect("context");
+    ctx.remove("authorizer");
+    assert!(event["headers"]["authorization"].is_string());
+
+    let res = invoke(share_app(store.clone()), &event).await;
+
+    // The gateway let no token through: the challenge asks for one, not for a new one.
+    assert_eq!(
+        res.headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.as_bytes()),
+        Some(&b"Bearer"[..])
+    );
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // Nothing was granted.
+    let res = invoke(share_app(store), &on_account("list-grants.json", &account)).await;
+    assert_eq!(json_body(res).await["data"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn share_with_claims_missing_the_subject_is_401() {
+    let mut event = fixture("audit.json");
+    let claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+        .as_object_mut()
+        .expect("claims");
+    claims.remove("sub");
+
+    let res = invoke(share_app(store()), &event).await;
+
+    assert!(res.headers().contains_key(header::WWW_AUTHENTICATE));
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn patch_sets_member_access_and_the_audit_trail_records_it() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("patch-account.json", &account),
+    )
+    .await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let patched = json_body(res).await;
+    assert_eq!(patched["member_access"], "view", "{patched}");
+    assert_eq!(patched["permission"], "manage");
+    let text = patched.to_string();
+    assert!(
+        !text.contains("token\"") && !text.contains("sealed"),
+        "no token field: {text}"
+    );
+
+    // A member of the tenant now sees the account with `view` through `list`.
+    let member = as_caller(fixture("list.json"), "tenant-acme", "user-mike", "member");
+    let res = invoke(list_app(store.clone()), &member).await;
+    let listed = json_body(res).await;
+    assert_eq!(listed["data"][0]["permission"], "view", "{listed}");
+
+    // The trail has the connection and the change, newest first.
+    let res = invoke(share_app(store), &fixture("audit.json")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let audit = json_body(res).await;
+    let actions: Vec<&str> = audit["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["account.member_access_changed", "account.connected"],
+        "{audit}"
+    );
+    assert_eq!(audit["data"][0]["actor"], "user-alice");
+    assert_eq!(audit["data"][0]["from"], "publish");
+    assert_eq!(audit["data"][0]["to"], "view");
+}
+
+#[tokio::test]
+async fn patch_with_an_unknown_field_is_400_and_changes_nothing() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+    let event = with_json_body(
+        on_account("patch-account.json", &account),
+        &serde_json::json!({"member_acess": "none"}),
+    );
+
+    let res = invoke(share_app(store.clone()), &event).await;
+
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = invoke(share_app(store), &fixture("audit.json")).await;
+    let audit = json_body(res).await;
+    assert_eq!(audit["data"].as_array().map(Vec::len), Some(1), "{audit}");
+}
+
+#[tokio::test]
+async fn delete_grant_is_204_then_404_grant_not_found() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("put-grant.json", &account),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("delete-grant.json", &account),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    let res = invoke(share_app(store), &on_account("delete-grant.json", &account)).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "grant_not_found").await;
+}
+
+#[tokio::test]
+async fn members_may_not_read_the_audit_trail() {
+    let event = as_caller(fixture("audit.json"), "tenant-acme", "user-mike", "member");
+
+    let res = invoke(share_app(store()), &event).await;
+
+    assert_problem(res, StatusCode::FORBIDDEN, "permission_denied").await;
+}
+
+#[tokio::test]
+async fn grants_of_another_tenants_account_are_not_found() {
+    let store = store();
+    let theirs = connect(&store, "tenant-other", "17841400000000002", "other.brand").await;
+
+    // alice is an admin, but of tenant-acme.
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("list-grants.json", &theirs),
+    )
+    .await;
+    assert_problem(res, StatusCode::NOT_FOUND, "account_not_found").await;
+
+    let res = invoke(
+        share_app(store.clone()),
+        &on_account("put-grant.json", &theirs),
+    )
+    .await;
+    assert_problem(res, StatusCode::NOT_FOUND, "account_not_found").await;
+
+    // Nothing was granted on it.
+    let owner = as_caller(
+        on_account("list-grants.json", &theirs),
+        "tenant-other",
+        "user-olga",
+        "owner",
+    );
+    let res = invoke(share_app(store), &owner).await;
+    assert_eq!(json_body(res).await["data"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn list_is_read_only_and_share_does_not_list() {
+    let store = store();
+    let account = connect(&store, "tenant-acme", "17841400000000001", "acme.studio").await;
+
+    // `list` mounts no route that writes: a PATCH or PUT never reaches a handler.
+    for name in ["patch-account.json", "put-grant.json"] {
+        let res = invoke(list_app(store.clone()), &on_account(name, &account)).await;
+        assert!(
+            res.status() == StatusCode::NOT_FOUND || res.status() == StatusCode::METHOD_NOT_ALLOWED,
+            "{name}: {}",
+            res.status()
+        );
+        assert_eq!(content_type(&res), "application/problem+json");
+    }
+    // And `share` does not serve the listing.
+    let res = invoke(share_app(store.clone()), &fixture("list.json")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = invoke(share_app(store), &on_account("get-account.json", &account)).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
 }

@@ -4,7 +4,7 @@
 use igconnect::adapters::keyring::LocalKeyring;
 use igconnect::adapters::sqlite::SqliteStore;
 use igconnect::config::Settings;
-use igconnect::ports::{AccountReader, AccountWriter, OAuthStates, Sealer};
+use igconnect::ports::{Sealer, Store};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -42,11 +42,9 @@ impl std::fmt::Display for SealerKind {
     }
 }
 
-/// The ports, each handed out separately so routes get only what they need.
+/// The chosen adapters. `serve` hands each route group the single ports it needs.
 pub struct Backends {
-    pub states: Arc<dyn OAuthStates>,
-    pub reader: Arc<dyn AccountReader>,
-    pub writer: Arc<dyn AccountWriter>,
+    pub store: Arc<dyn Store>,
     pub sealer: Arc<dyn Sealer>,
 }
 
@@ -86,12 +84,7 @@ pub async fn build(
                 SqliteStore::open(&data_dir.join("igconnect.sqlite3"))
                     .map_err(|e| e.to_string())?,
             );
-            Backends {
-                states: s.clone(),
-                reader: s.clone(),
-                writer: s,
-                sealer,
-            }
+            Backends { store: s, sealer }
         }
         StoreKind::Dynamodb => {
             let table = settings
@@ -104,12 +97,7 @@ pub async fn build(
                 table,
             ));
             s.create_table().await.map_err(|e| e.to_string())?;
-            Backends {
-                states: s.clone(),
-                reader: s.clone(),
-                writer: s,
-                sealer,
-            }
+            Backends { store: s, sealer }
         }
     })
 }

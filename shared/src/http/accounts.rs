@@ -4,8 +4,11 @@
 use super::AccountsState;
 use super::extract::ApiQuery;
 use super::problem::{ApiResult, Problem};
-use crate::domain::{Account, AccountStatus, Caller, LoginPath, Owner, PageRequest};
-use crate::service;
+use crate::domain::{
+    AccountStatus, Caller, CursorKey, Grant, LoginPath, MemberAccess, Owner, PageError,
+    PageRequest, Permission,
+};
+use crate::service::{self, AccessDeps, VisibleAccount};
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -35,6 +38,14 @@ pub struct AccountView {
     website: Option<String>,
     login: LoginPath,
     owner: Owner,
+    /// The caller's permission on the account.
+    permission: Permission,
+    /// What members get on a company account; shown to managers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_access: Option<MemberAccess>,
+    /// Who was given what; shown to managers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<Grant>>,
     status: AccountStatus,
     token_expires_at: Option<DateTime<Utc>>,
     connected_at: DateTime<Utc>,
@@ -42,8 +53,11 @@ pub struct AccountView {
     updated_at: DateTime<Utc>,
 }
 
-impl From<Account> for AccountView {
-    fn from(a: Account) -> Self {
+impl From<VisibleAccount> for AccountView {
+    fn from(v: VisibleAccount) -> Self {
+        let manager = v.permission == Permission::Manage;
+        let a = v.account;
+        let member_access = (manager && a.owner == Owner::Company).then_some(a.member_access);
         let p = a.profile;
         Self {
             id: a.id.to_string(),
@@ -59,6 +73,9 @@ impl From<Account> for AccountView {
             website: p.website,
             login: a.login,
             owner: a.owner,
+            permission: v.permission,
+            member_access,
+            grants: v.grants,
             status: a.status,
             token_expires_at: a.token_expires_at,
             connected_at: a.connected_at,
@@ -80,15 +97,15 @@ pub struct AccountList {
     next_cursor: Option<String>,
 }
 
-pub async fn list(
-    State(s): State<AccountsState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<AccountList>> {
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref()).map_err(|e| {
+/// Validates `limit` and `cursor` of a listing, with the stable codes clients match on.
+pub(super) fn page_request<K: CursorKey>(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<PageRequest<K>, Problem> {
+    PageRequest::parse(limit, cursor).map_err(|e| {
         let code = match e {
-            crate::domain::PageError::Cursor => "invalid_cursor",
-            crate::domain::PageError::Limit { .. } => "invalid_limit",
+            PageError::Cursor => "invalid_cursor",
+            PageError::Limit { .. } => "invalid_limit",
         };
         Problem::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -96,8 +113,25 @@ pub async fn list(
             "The request is invalid",
         )
         .detail(e.to_string())
-    })?;
-    let found = service::list_accounts(s.accounts.as_ref(), &caller, &page).await?;
+    })
+}
+
+impl AccountsState {
+    pub(super) fn access(&self) -> AccessDeps<'_> {
+        AccessDeps {
+            accounts: self.accounts.as_ref(),
+            grants: self.grants.as_ref(),
+        }
+    }
+}
+
+pub async fn list(
+    State(s): State<AccountsState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<AccountList>> {
+    let page = page_request(q.limit, q.cursor.as_deref())?;
+    let found = service::list_accounts(s.access(), &caller, &page).await?;
     Ok(Json(AccountList {
         data: found.items.into_iter().map(AccountView::from).collect(),
         next_cursor: found.next.map(|c| c.encode()),
@@ -109,6 +143,6 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
-    let account = service::get_account(s.accounts.as_ref(), &caller, &id).await?;
+    let account = service::get_account(s.access(), &caller, &id).await?;
     Ok(Json(account.into()))
 }

@@ -126,7 +126,13 @@ where
         let auth = Arc::<Authenticator>::from_ref(state);
         auth.authenticate(parts).map_err(|why| {
             tracing::info!(reason = %why, "request refused: unauthenticated");
-            Problem::unauthorized(why)
+            // On Lambda the gateway already refused requests without a token; claims
+            // missing there mean no usable token reached the function.
+            let presented = matches!(auth.as_ref(), Authenticator::Jwt(_))
+                && parts
+                    .headers
+                    .contains_key(axum::http::header::AUTHORIZATION);
+            Problem::unauthorized(why, presented)
         })
     }
 }

@@ -7,12 +7,16 @@ mod auth;
 mod connect;
 mod extract;
 mod problem;
+mod share;
 mod trace;
 
 pub use auth::{Authenticator, JwtVerifier, mint_token};
 pub use problem::{ApiResult, Problem};
 
-use crate::ports::{AccountReader, AccountWriter, Clock, Meta, OAuthStates, Sealer};
+use crate::ports::{
+    AccessWriter, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta, OAuthStates,
+    Sealer,
+};
 use crate::service::ConnectPolicy;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
@@ -27,6 +31,11 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/v1/oauth/callback"),
     (Method::GET, "/v1/accounts"),
     (Method::GET, "/v1/accounts/{id}"),
+    (Method::PATCH, "/v1/accounts/{id}"),
+    (Method::GET, "/v1/accounts/{id}/grants"),
+    (Method::PUT, "/v1/accounts/{id}/grants/{user_id}"),
+    (Method::DELETE, "/v1/accounts/{id}/grants/{user_id}"),
+    (Method::GET, "/v1/audit"),
 ];
 
 /// What `initiate` needs: no account storage, no Sealer.
@@ -49,11 +58,25 @@ pub struct CallbackState {
     pub clock: Arc<dyn Clock>,
 }
 
-/// What the account listing needs: a reader, nothing that touches tokens.
+/// What the account listing needs: readers of accounts and grants, nothing that touches
+/// tokens.
 #[derive(Clone)]
 pub struct AccountsState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
+    pub grants: Arc<dyn GrantReader>,
+}
+
+/// What sharing needs: it changes grants, ownership and member access (with their audit
+/// entries) and reads the audit trail, and never touches a token.
+#[derive(Clone)]
+pub struct ShareState {
+    pub auth: Arc<Authenticator>,
+    pub accounts: Arc<dyn AccountReader>,
+    pub grants: Arc<dyn GrantReader>,
+    pub writer: Arc<dyn AccessWriter>,
+    pub audit: Arc<dyn AuditLog>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl FromRef<InitiateState> for Arc<Authenticator> {
@@ -64,6 +87,12 @@ impl FromRef<InitiateState> for Arc<Authenticator> {
 
 impl FromRef<AccountsState> for Arc<Authenticator> {
     fn from_ref(s: &AccountsState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
+impl FromRef<ShareState> for Arc<Authenticator> {
+    fn from_ref(s: &ShareState) -> Self {
         Arc::clone(&s.auth)
     }
 }
@@ -93,6 +122,23 @@ pub fn accounts_routes(state: AccountsState) -> Router {
         .with_state(state)
 }
 
+/// Grants, access changes and the audit trail: `GET`/`PUT`/`DELETE`
+/// `/v1/accounts/{id}/grants[/{user_id}]`, `PATCH /v1/accounts/{id}`, `GET /v1/audit`.
+pub fn share_routes(state: ShareState) -> Router {
+    Router::new()
+        .route(
+            "/v1/accounts/{id}",
+            axum::routing::patch(share::patch_account),
+        )
+        .route("/v1/accounts/{id}/grants", get(share::list_grants))
+        .route(
+            "/v1/accounts/{id}/grants/{user_id}",
+            axum::routing::put(share::put_grant).delete(share::delete_grant),
+        )
+        .route("/v1/audit", get(share::audit))
+        .with_state(state)
+}
+
 /// `GET /v1/health`.
 pub fn health_routes() -> Router {
     Router::new().route(
@@ -116,9 +162,11 @@ pub fn api_router(
     initiate: InitiateState,
     callback: CallbackState,
     accounts: AccountsState,
+    share: ShareState,
 ) -> Router {
     health_routes()
         .merge(initiate_routes(initiate))
         .merge(callback_routes(callback))
         .merge(accounts_routes(accounts))
+        .merge(share_routes(share))
 }

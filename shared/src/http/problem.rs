@@ -18,6 +18,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip)]
     html: bool,
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 6750).
+    #[serde(skip)]
+    challenge: Option<String>,
 }
 
 impl Problem {
@@ -32,6 +35,7 @@ impl Problem {
             code,
             detail: None,
             html: false,
+            challenge: None,
         }
     }
 
@@ -47,13 +51,28 @@ impl Problem {
         self
     }
 
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(
+    /// A 401 with its RFC 6750 challenge: plain `Bearer` when no credentials came, and
+    /// `error="invalid_token"` when a token came but was refused, so clients know to get a
+    /// new one rather than to add one.
+    pub fn unauthorized(detail: impl Into<String>, token_presented: bool) -> Self {
+        let detail = detail.into();
+        let challenge = if token_presented {
+            // The description is ours (never the token); quotes would end the parameter.
+            format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                detail.replace(['"', '\\'], "'")
+            )
+        } else {
+            "Bearer".to_owned()
+        };
+        let mut problem = Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "Authentication required",
         )
-        .detail(detail)
+        .detail(detail);
+        problem.challenge = Some(challenge);
+        problem
     }
 
     pub fn invalid_request(detail: impl Into<String>) -> Self {
@@ -117,6 +136,9 @@ impl IntoResponse for Problem {
         };
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(value) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
         res
     }
 }
@@ -139,6 +161,15 @@ impl From<ServiceError> for Problem {
                 "Account not found",
             )
             .detail("no account with this id in your tenant"),
+            ServiceError::NotFound { code, detail } => {
+                Self::new(StatusCode::NOT_FOUND, code, "Not found").detail(detail)
+            }
+            ServiceError::Conflict { code, detail } => Self::new(
+                StatusCode::CONFLICT,
+                code,
+                "The request conflicts with the resource's state",
+            )
+            .detail(detail),
             ServiceError::OAuthStateInvalid(detail) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "oauth_state_invalid",

@@ -7,7 +7,7 @@
 //! binary's own: no emulator, no network. Start-to-first-poll covers everything a cold
 //! start runs before the first event (process start, JSON logging, configuration, SDK
 //! configuration, client construction); warm latency covers one invocation end to end
-//! (event to handler to DynamoDB Query on moto and back).
+//! (event to handler to the DynamoDB Queries of accounts and their grants on moto and back).
 //!
 //! Run: `scripts/lambda-bench`, or after a `cargo lambda build` as above,
 //! `cargo bench -p igconnect-blackbox --bench lambda`. Targets: start to first poll under
@@ -20,16 +20,17 @@ use igconnect::adapters::dynamodb::DynamoStore;
 use igconnect::conformance::moto;
 use igconnect::domain::PageRequest;
 use igconnect::domain::{
-    Connection, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId, UserId,
+    Caller, Connection, IgUserId, LoginPath, MetaGrantor, Owner, Profile, Role, TenantId, UserId,
 };
-use igconnect::ports::{AccountReader, AccountWriter, SealedSecret};
+use igconnect::ports::{AccountWriter, SealedSecret};
+use igconnect::service::{self, AccessDeps};
 use runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-const FUNCTIONS: [&str; 3] = ["initiate", "callback", "list"];
+const FUNCTIONS: [&str; 4] = ["initiate", "callback", "list", "share"];
 /// Cold starts measured per function.
 const STARTS: usize = 20;
 const ACCOUNTS: usize = 1000;
@@ -226,16 +227,25 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
     Ok(())
 }
 
-/// The storage part alone: the adapter's `list_accounts` against the same moto, in this
-/// process, so the function's own share of the latency shows.
+/// The storage part alone: the same use case over the same `DynamoStore` and moto (a page
+/// of accounts, then the grants on them), in this process, so the function's own share of
+/// the latency shows.
 async fn store_alone(store: &DynamoStore, limit: Option<u32>) -> Result<Vec<Duration>, String> {
-    let tenant = TenantId::parse(TENANT).map_err(|e| e.to_string())?;
+    // Who `list_event` says is calling.
+    let caller = Caller {
+        tenant: TenantId::parse(TENANT).map_err(|e| e.to_string())?,
+        user: UserId::parse("user-alice").map_err(|e| e.to_string())?,
+        role: Role::Admin,
+    };
+    let deps = AccessDeps {
+        accounts: store,
+        grants: store,
+    };
     let page = PageRequest::parse(limit, None).map_err(|e| e.to_string())?;
     let mut samples = Vec::with_capacity(INVOKES);
     for round in 0..WARMUP + INVOKES {
         let started = Instant::now();
-        store
-            .list_accounts(&tenant, &page)
+        service::list_accounts(deps, &caller, &page)
             .await
             .map_err(|e| e.to_string())?;
         if round >= WARMUP {
@@ -245,6 +255,7 @@ async fn store_alone(store: &DynamoStore, limit: Option<u32>) -> Result<Vec<Dura
     Ok(samples)
 }
 
+/// `list.json` (an admin, `user-alice`, who sees every company account) aimed at `TENANT`.
 fn list_event(query: &str) -> Result<Value, String> {
     let path = root().join("tests/fixtures/apigw/list.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -376,7 +387,7 @@ async fn run() -> Result<(), String> {
             let (alone, _) = summary(&mut baseline);
             println!(
                 "  warm, {label} ({items} accounts): median {}, p95 {} ({INVOKES} invokes); \
-                 the same DynamoStore call in process: median {}",
+                 the same use case over DynamoStore in process: median {}",
                 ms(median),
                 ms(p95),
                 ms(alone)
