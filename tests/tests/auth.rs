@@ -28,6 +28,21 @@ async fn assert_unauthorized(server: &Server, token: Option<&str>) {
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), 401, "token {token:?}");
     assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // RFC 6750: a bare challenge without credentials, invalid_token with refused ones.
+    let challenge = res.headers()["www-authenticate"].to_str().unwrap();
+    match token {
+        None => assert_eq!(challenge, "Bearer"),
+        Some(t) => {
+            assert!(
+                challenge.starts_with("Bearer error=\"invalid_token\""),
+                "{challenge}"
+            );
+            assert!(
+                !challenge.contains(t),
+                "the challenge never echoes the token"
+            );
+        }
+    }
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "unauthorized");
 }
@@ -127,4 +142,16 @@ async fn issuer_audience_and_claim_names_come_from_configuration() {
     let default_names = json!({"sub": "alice", "tenant_id": "acme", "role": "owner",
         "exp": now + 600, "iss": "https://id.example.com/", "aud": "igconnect-api"});
     assert_unauthorized(&server, Some(&sign(&default_names, &secret))).await;
+}
+
+#[tokio::test]
+async fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let server = Server::start().await;
+    assert_unauthorized(&server, None).await;
+    let logs = server.logs();
+    assert!(logs.contains("unauthenticated"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "ANSI escapes in piped logs:\n{logs}"
+    );
 }

@@ -1,10 +1,10 @@
-//! The connect flow on the Lambda runtime, end to end: the real `initiate`, `callback` and
-//! `list` binaries run under `cargo lambda watch` (the Lambda runtime API emulator), store
-//! in DynamoDB and seal with KMS (both moto), and talk to Meta's stand-in (`igconnect
-//! sandbox`). Each step is an API Gateway HTTP API (payload 2.0) event, built from the
-//! fixtures in `tests/fixtures/apigw/` with the JWT authorizer's claims in it, exactly as
-//! API Gateway would invoke the functions; the browser's part (consent page, redirects) is
-//! played over HTTP against the sandbox.
+//! The connect flow and team sharing on the Lambda runtime, end to end: the real `initiate`,
+//! `callback`, `list` and `share` binaries run under `cargo lambda watch` (the Lambda
+//! runtime API emulator), store in DynamoDB and seal with KMS (both moto), and talk to
+//! Meta's stand-in (`igconnect sandbox`). Each step is an API Gateway HTTP API (payload
+//! 2.0) event, built from the fixtures in `tests/fixtures/apigw/` with the JWT authorizer's
+//! claims in it, exactly as API Gateway would invoke the functions; the browser's part
+//! (consent page, redirects) is played over HTTP against the sandbox.
 //!
 //! Nothing is skipped: without `.venv` (moto, cargo-lambda) the test fails and says to run
 //! `scripts/test`, which installs them.
@@ -29,6 +29,8 @@ const REDIRECT_URI: &str =
 const RETURN_TO: &str = "https://app.example.com/settings/integrations";
 const FACEBOOK_SECRET: &str = "sandbox-facebook-secret";
 const INSTAGRAM_SECRET: &str = "sandbox-instagram-secret";
+/// The function binaries (`functions/<name>`) the flow invokes.
+const FUNCTIONS: [&str; 4] = ["initiate", "callback", "list", "share"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -99,7 +101,7 @@ impl Drop for Sandbox {
     }
 }
 
-/// `cargo lambda watch` serving the three functions, in its own process group so that
+/// `cargo lambda watch` serving the four functions, in its own process group so that
 /// stopping it also stops the `cargo run` and function processes it started.
 struct Watch {
     child: Child,
@@ -114,9 +116,8 @@ impl Watch {
         // Build first, so the first invoke does not wait on a compile (watch would start one
         // with `cargo run` and the invoke could time out).
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build", "--quiet", "-p", "initiate", "-p", "callback", "-p", "list",
-            ])
+            .args(["build", "--quiet"])
+            .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
             .current_dir(root())
             .status()
             .expect("cargo runs");
@@ -394,13 +395,62 @@ fn list_event(c: &Claims) -> Value {
     with_claims(fixture("list.json"), c)
 }
 
-fn get_event(c: &Claims, id: &str) -> Value {
-    let mut event = with_claims(fixture("get-account.json"), c);
-    let path = format!("/v1/accounts/{id}");
-    event["rawPath"] = path.clone().into();
+/// `event` aimed at `path`, with the path parameters API Gateway extracts from it.
+fn routed(mut event: Value, path: &str, params: &[(&str, &str)]) -> Value {
+    event["rawPath"] = path.into();
     event["requestContext"]["http"]["path"] = path.into();
-    event["pathParameters"]["id"] = id.into();
+    for (name, value) in params {
+        event["pathParameters"][*name] = (*value).into();
+    }
     event
+}
+
+fn with_body(mut event: Value, body: &Value) -> Value {
+    let body = body.to_string();
+    event["headers"]["content-length"] = body.len().to_string().into();
+    event["body"] = body.into();
+    event
+}
+
+fn get_event(c: &Claims, id: &str) -> Value {
+    let event = with_claims(fixture("get-account.json"), c);
+    routed(event, &format!("/v1/accounts/{id}"), &[("id", id)])
+}
+
+fn put_grant_event(c: &Claims, id: &str, user: &str, permission: &str) -> Value {
+    let event = with_claims(fixture("put-grant.json"), c);
+    let event = routed(
+        event,
+        &format!("/v1/accounts/{id}/grants/{user}"),
+        &[("id", id), ("user_id", user)],
+    );
+    with_body(event, &json!({ "permission": permission }))
+}
+
+fn delete_grant_event(c: &Claims, id: &str, user: &str) -> Value {
+    let event = with_claims(fixture("delete-grant.json"), c);
+    routed(
+        event,
+        &format!("/v1/accounts/{id}/grants/{user}"),
+        &[("id", id), ("user_id", user)],
+    )
+}
+
+fn grants_event(c: &Claims, id: &str) -> Value {
+    let event = with_claims(fixture("list-grants.json"), c);
+    routed(event, &format!("/v1/accounts/{id}/grants"), &[("id", id)])
+}
+
+fn patch_event(c: &Claims, id: &str, change: &Value) -> Value {
+    let event = with_claims(fixture("patch-account.json"), c);
+    with_body(
+        routed(event, &format!("/v1/accounts/{id}"), &[("id", id)]),
+        change,
+    )
+}
+
+fn audit_event(c: &Claims) -> Value {
+    with_claims(fixture("audit.json"), c)
 }
 
 /// initiate -> consent -> callback, asserting the redirect back to the app; the number of
@@ -447,8 +497,168 @@ fn by_username(list: &Value) -> HashMap<String, Value> {
         .collect()
 }
 
+/// The actions of an audit listing, newest first.
+fn actions(audit: &Value) -> Vec<String> {
+    audit["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Team sharing through the `share` function, read back through `list`: `bob` (a member of
+/// tenant-cafe) owns `pixel.cafe`, shares it, and hands it to the company.
+async fn share_within_the_team(
+    stack: &Stack,
+    bob: &Claims<'_>,
+    pixel: &str,
+    outsider: &Claims<'_>,
+) {
+    let carol = Claims {
+        tenant: bob.tenant,
+        user: "user-carol",
+        role: "member",
+    };
+    let olga = Claims {
+        tenant: bob.tenant,
+        user: "user-olga",
+        role: "owner",
+    };
+
+    // Given bob's personal account, which nobody else sees ...
+    let listed = stack.invoke("list", &list_event(&carol)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.json()["data"], json!([]), "{}", listed.body);
+
+    // ... when bob gives carol `view` on it ...
+    let put = stack
+        .invoke("share", &put_grant_event(bob, pixel, "user-carol", "view"))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let grant = put.json();
+    assert_eq!(grant["user_id"], "user-carol");
+    assert_eq!(grant["permission"], "view");
+    assert_eq!(grant["granted_by"], "user-bob");
+
+    // ... the grant is listed on the account ...
+    let grants = stack.invoke("share", &grants_event(bob, pixel)).await;
+    assert_eq!(grants.status, 200, "{}", grants.body);
+    let data = grants.json()["data"].clone();
+    assert_eq!(data.as_array().map(Vec::len), Some(1), "{data}");
+    assert_eq!(data[0]["user_id"], "user-carol");
+    assert_eq!(data[0]["permission"], "view");
+
+    // ... carol sees the account through `list`, with `view` and without its grants ...
+    let listed = stack.invoke("list", &list_event(&carol)).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let seen = by_username(&listed.json());
+    assert_eq!(seen.len(), 1, "{}", listed.body);
+    assert_eq!(seen["pixel.cafe"]["permission"], "view");
+    assert!(
+        seen["pixel.cafe"].get("grants").is_none(),
+        "{}",
+        listed.body
+    );
+
+    // ... and `view` does not let her share it further.
+    let escalate = stack
+        .invoke(
+            "share",
+            &put_grant_event(&carol, pixel, "user-carol", "manage"),
+        )
+        .await;
+    assert_eq!(escalate.status, 403, "{}", escalate.body);
+    assert_eq!(escalate.json()["code"], "permission_denied");
+
+    // Another tenant cannot even learn that the account exists.
+    let foreign = stack.invoke("share", &grants_event(outsider, pixel)).await;
+    assert_eq!(foreign.status, 404, "{}", foreign.body);
+    assert_eq!(foreign.json()["code"], "account_not_found");
+
+    // bob hands the account to the company and lets members view it, in one PATCH; as a
+    // member he keeps `view`.
+    let patched = stack
+        .invoke(
+            "share",
+            &patch_event(
+                bob,
+                pixel,
+                &json!({"owner": "company", "member_access": "view"}),
+            ),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let account = patched.json();
+    assert_eq!(account["owner"]["type"], "company");
+    assert_eq!(account["permission"], "view");
+
+    // The tenant's owner now manages it and sees what members get and who was granted what.
+    let managed = stack.invoke("list", &get_event(&olga, pixel)).await;
+    assert_eq!(managed.status, 200, "{}", managed.body);
+    let account = managed.json();
+    assert_eq!(account["permission"], "manage");
+    assert_eq!(account["member_access"], "view");
+    assert_eq!(account["grants"][0]["user_id"], "user-carol");
+
+    // Removing carol's grant leaves her what every member has.
+    let removed = stack
+        .invoke("share", &delete_grant_event(&olga, pixel, "user-carol"))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let listed = stack.invoke("list", &list_event(&carol)).await;
+    assert_eq!(
+        by_username(&listed.json())["pixel.cafe"]["permission"],
+        "view"
+    );
+
+    // The audit trail has every step, newest first, with who did it.
+    let audit = stack.invoke("share", &audit_event(&olga)).await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let trail = audit.json();
+    assert_eq!(
+        actions(&trail),
+        [
+            "grant.removed",
+            "account.member_access_changed",
+            "account.transferred",
+            "grant.set",
+            "account.connected",
+        ],
+        "{trail}"
+    );
+    let entries = trail["data"].as_array().expect("data");
+    let grant_set = &entries[3];
+    assert_eq!(grant_set["actor"], "user-bob");
+    assert_eq!(grant_set["user_id"], "user-carol");
+    assert_eq!(grant_set["permission"], "view");
+    assert_eq!(grant_set["account_id"], pixel);
+    let connected = &entries[4];
+    assert_eq!(connected["actor"], "user-bob");
+    assert_eq!(connected["username"], "pixel.cafe");
+    assert_eq!(connected["login"], "instagram");
+
+    // The trail is the company's: members may not read it.
+    let denied = stack.invoke("share", &audit_event(&carol)).await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(denied.json()["code"], "permission_denied");
+    let denied = stack.invoke("share", &audit_event(bob)).await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+
+    // And it is the tenant's own: the other tenant's trail has only its own logins.
+    let theirs = stack.invoke("share", &audit_event(outsider)).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    let theirs = theirs.json();
+    assert_eq!(
+        actions(&theirs),
+        ["account.connected", "account.connected"],
+        "{theirs}"
+    );
+    assert!(!theirs.to_string().contains("user-carol"), "{theirs}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn both_login_paths_connect_through_the_lambda_functions_on_moto_and_the_sandbox() {
+async fn both_login_paths_connect_and_share_through_the_lambda_functions_on_moto_and_the_sandbox() {
     let stack = Stack::start().await;
     let bakery = Claims {
         tenant: "tenant-bakery",
@@ -515,6 +725,9 @@ async fn both_login_paths_connect_through_the_lambda_functions_on_moto_and_the_s
         anonymous.headers.get("content-type").map(String::as_str),
         Some("application/problem+json")
     );
+
+    // Sharing, through the `share` function on the same table.
+    share_within_the_team(&stack, &cafe, id, &bakery).await;
 
     // A replayed callback is refused, never a second connection.
     let replay = stack.invoke("callback", &fixture("callback.json")).await;

@@ -1,20 +1,12 @@
 //! `igconnect serve --store dynamodb --sealer kms`: the same flow on the production adapters,
 //! against moto's DynamoDB and KMS.
 
-use igconnect::conformance::moto;
-use igconnect_blackbox::{Consent, Server, param};
-use serde_json::Value;
+mod common;
 
-async fn server_on_moto() -> (Server, String) {
-    let table = moto::unique_name("igconnect-serve");
-    let key = moto::kms_key().await;
-    let mut env: Vec<(&str, String)> = moto::child_env();
-    env.push(("IGC_TABLE_NAME", table.clone()));
-    env.push(("IGC_KMS_KEY_ID", key));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with_args(&["--store", "dynamodb", "--sealer", "kms"], &env).await;
-    (server, table)
-}
+use common::server_on_moto;
+use igconnect::conformance::moto;
+use igconnect_blackbox::{Consent, param};
+use serde_json::Value;
 
 #[tokio::test]
 async fn both_login_paths_connect_on_dynamodb_and_kms() {

@@ -1,5 +1,5 @@
 //! The sandbox's fixed world: one Facebook user with three Pages (two linked to Instagram
-//! professional accounts, one not) and two accounts that log in with Instagram Login. Fixed
+//! professional accounts, one not) and four accounts that log in with Instagram Login. Fixed
 //! so that tests, docs and a person clicking through the consent page all see the same ids;
 //! docs/sandbox.md lists the same data.
 
@@ -115,7 +115,9 @@ pub const PAGE_INSTAGRAM_ACCOUNTS: [InstagramAccount; 2] = [
 ];
 
 /// The accounts that sign in with Instagram Login, in the order the consent page offers them.
-pub const INSTAGRAM_LOGIN_ACCOUNTS: [InstagramAccount; 2] = [
+/// The last two are a creator's own account and an agency's company account, the pair the
+/// teams walkthrough (README) shares and transfers.
+pub const INSTAGRAM_LOGIN_ACCOUNTS: [InstagramAccount; 4] = [
     InstagramAccount {
         id: "17841400000000201",
         app_scoped_id: Some("26000000000000201"),
@@ -141,6 +143,32 @@ pub const INSTAGRAM_LOGIN_ACCOUNTS: [InstagramAccount; 2] = [
         followers_count: 12500,
         follows_count: 310,
         media_count: 587,
+    },
+    InstagramAccount {
+        id: "17841400000000203",
+        app_scoped_id: Some("26000000000000203"),
+        username: "dan_creative",
+        name: "Dan Creative",
+        account_type: "MEDIA_CREATOR",
+        biography: "Dan's own work: type, posters, small films.",
+        website: "https://dan-creative.igconnect.invalid/",
+        profile_picture_url: "https://sandbox.igconnect.invalid/avatars/dan_creative.png",
+        followers_count: 3410,
+        follows_count: 520,
+        media_count: 214,
+    },
+    InstagramAccount {
+        id: "17841400000000204",
+        app_scoped_id: Some("26000000000000204"),
+        username: "creative_studios_official",
+        name: "Creative Studios",
+        account_type: "BUSINESS",
+        biography: "The studio's official account.",
+        website: "https://creative-studios.igconnect.invalid/",
+        profile_picture_url: "https://sandbox.igconnect.invalid/avatars/creative_studios_official.png",
+        followers_count: 48200,
+        follows_count: 150,
+        media_count: 1630,
     },
 ];
 
