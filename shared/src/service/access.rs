@@ -3,7 +3,9 @@
 //! they need.
 
 use super::ServiceError;
-use crate::domain::{Account, AccountId, Caller, Denied, Permission, permission_of, require};
+use crate::domain::{
+    Account, AccountId, Caller, Denied, Grant, Permission, permission_of, require,
+};
 use crate::ports::{AccountReader, GrantReader};
 
 /// What deciding access needs: the account and the caller's grant, never a token.
@@ -44,4 +46,18 @@ pub async fn authorize(
         .map(|g| g.permission);
     let permission = require(permission_of(caller, &account, grant), needed)?;
     Ok((account, permission))
+}
+
+/// Every grant on `account`, ordered by user id.
+pub(super) async fn account_grants(
+    deps: AccessDeps<'_>,
+    account: &Account,
+) -> Result<Vec<Grant>, ServiceError> {
+    Ok(deps
+        .grants
+        .grants_on(&account.tenant, std::slice::from_ref(&account.id))
+        .await?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect())
 }

@@ -2,7 +2,7 @@
 //! [`AccountReader`] and a [`GrantReader`]: this path cannot reach a token or the Sealer.
 
 use super::ServiceError;
-use super::access::{AccessDeps, authorize};
+use super::access::{AccessDeps, account_grants, authorize};
 use crate::domain::{
     Account, AccountId, Caller, Cursor, Grant, Page, PageRequest, Permission, permission_of,
 };
@@ -99,12 +99,7 @@ pub async fn get_account(
 ) -> Result<VisibleAccount, ServiceError> {
     let (account, permission) = authorize(deps, caller, id, Permission::View).await?;
     let grants = if permission == Permission::Manage {
-        deps.grants
-            .grants_on(&caller.tenant, std::slice::from_ref(&account.id))
-            .await?
-            .into_iter()
-            .map(|(_, g)| g)
-            .collect()
+        account_grants(deps, &account).await?
     } else {
         Vec::new()
     };

@@ -2,7 +2,7 @@
 //! who manage the account may change any of it; every change lands with its audit entry.
 
 use super::ServiceError;
-use super::access::{AccessDeps, authorize};
+use super::access::{AccessDeps, account_grants, authorize};
 use super::accounts::VisibleAccount;
 use crate::domain::{
     Account, AuditEntry, AuditEvent, Caller, Grant, MemberAccess, Owner, Permission, UserId,
@@ -25,13 +25,7 @@ pub async fn list_grants(
     account_id: &str,
 ) -> Result<Vec<Grant>, ServiceError> {
     let (account, _) = authorize(deps, caller, account_id, Permission::Manage).await?;
-    Ok(deps
-        .grants
-        .grants_on(&caller.tenant, std::slice::from_ref(&account.id))
-        .await?
-        .into_iter()
-        .map(|(_, g)| g)
-        .collect())
+    account_grants(deps, &account).await
 }
 
 fn user_id(raw: &str) -> Result<UserId, ServiceError> {
@@ -214,13 +208,7 @@ async fn visible_to(
     caller: &Caller,
     account: Account,
 ) -> Result<Option<VisibleAccount>, ServiceError> {
-    let grants: Vec<Grant> = deps
-        .grants
-        .grants_on(&caller.tenant, std::slice::from_ref(&account.id))
-        .await?
-        .into_iter()
-        .map(|(_, g)| g)
-        .collect();
+    let grants = account_grants(deps, &account).await?;
     let own = grants
         .iter()
         .find(|g| g.user_id == caller.user)

@@ -13,7 +13,7 @@ mod writes;
 pub use items::{REFRESH_MARGIN, refresh_due_bucket};
 
 use crate::domain::{
-    Account, AccountId, Cursor, OAuthState, Page, PageRequest, StateKey, TenantId,
+    Account, AccountId, Cursor, CursorKey, OAuthState, Page, PageRequest, StateKey, TenantId,
 };
 use crate::ports::{AccountReader, OAuthStates, SealedSecret, StoreError, TokenReader};
 use async_trait::async_trait;
@@ -163,18 +163,53 @@ impl AccountReader for DynamoStore {
         tenant: &TenantId,
         page: &PageRequest,
     ) -> Result<Page<Account>, StoreError> {
-        let limit = page.limit as usize;
         // Resume after the cursor's account; DynamoDB accepts a start key whose item is gone.
-        let mut start = page
+        let start = page
             .after
             .as_ref()
             .map(|c| items::account_key(tenant, c.last_seen()));
-        let mut accounts = Vec::with_capacity(limit + 1);
-        // One item more than asked tells whether another page exists. A query page may stop
-        // short (1 MB), so keep reading until there are enough or the partition ends.
+        let listing = Listing {
+            tenant,
+            prefix: ACCOUNT_PREFIX,
+            // The token stays in the table: a listing never reads it.
+            attributes: items::ACCOUNT_ATTRIBUTES,
+            newest_first: false,
+        };
+        self.list(listing, start, page.limit, items::account_from_item, |a| {
+            &a.id
+        })
+        .await
+    }
+}
+
+/// A listing of one kind of item in a tenant's partition.
+pub(super) struct Listing<'a> {
+    pub tenant: &'a TenantId,
+    /// The sort-key prefix of the kind (`ACCOUNT#`, `AUDIT#`).
+    pub prefix: &'a str,
+    /// What to read: listings always name their attributes.
+    pub attributes: &'a [&'a str],
+    /// Sort keys descending (time-ordered ids: newest first).
+    pub newest_first: bool,
+}
+
+impl DynamoStore {
+    /// One page of `listing` from `start`, decoded. One item more than asked tells whether
+    /// another page exists; a query page may stop short (1 MB), so this keeps reading until
+    /// there are enough or the partition ends.
+    pub(super) async fn list<T, K: CursorKey>(
+        &self,
+        listing: Listing<'_>,
+        mut start: Option<Item>,
+        limit: u32,
+        decode: impl Fn(&Item) -> Result<T, StoreError>,
+        id_of: impl Fn(&T) -> &K,
+    ) -> Result<Page<T, K>, StoreError> {
+        let limit = limit as usize;
+        let mut found = Vec::with_capacity(limit + 1);
         loop {
-            let wanted = (limit + 1 - accounts.len()) as i32;
-            let (expression, mut names) = projection(items::ACCOUNT_ATTRIBUTES);
+            let wanted = (limit + 1 - found.len()) as i32;
+            let (expression, mut names) = projection(listing.attributes);
             names.insert("#pk".into(), PK.into());
             names.insert("#sk".into(), SK.into());
             let out = self
@@ -182,35 +217,32 @@ impl AccountReader for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_values(":pk", items::tenant_pk(tenant))
-                .expression_attribute_values(":prefix", s(ACCOUNT_PREFIX))
-                // The token stays in the table: a listing never reads it.
+                .expression_attribute_values(":pk", items::tenant_pk(listing.tenant))
+                .expression_attribute_values(":prefix", s(listing.prefix))
                 .projection_expression(expression)
                 .set_expression_attribute_names(Some(names))
                 .set_exclusive_start_key(start.take())
+                .scan_index_forward(!listing.newest_first)
                 .limit(wanted)
                 .consistent_read(true)
                 .send()
                 .await
                 .map_err(unavailable)?;
             for item in out.items() {
-                accounts.push(items::account_from_item(item)?);
+                found.push(decode(item)?);
             }
             match out.last_evaluated_key {
-                Some(key) if accounts.len() <= limit => start = Some(key),
+                Some(key) if found.len() <= limit => start = Some(key),
                 _ => break,
             }
         }
-        let next = if accounts.len() > limit {
-            accounts.truncate(limit);
-            accounts.last().map(|a| Cursor::after(&a.id))
+        let next = if found.len() > limit {
+            found.truncate(limit);
+            found.last().map(|t| Cursor::after(id_of(t)))
         } else {
             None
         };
-        Ok(Page {
-            items: accounts,
-            next,
-        })
+        Ok(Page { items: found, next })
     }
 }
 
