@@ -170,6 +170,19 @@ impl Server {
     pub fn logs(&self) -> String {
         self.logs.lock().expect("log lock").join("\n")
     }
+
+    /// The server's output once it holds `needle`, or whatever it printed within five
+    /// seconds: lines reach the harness through reader threads, a moment after the server
+    /// wrote them.
+    pub async fn logs_once_they_hold(&self, needle: &str) -> String {
+        for _ in 0..50 {
+            if self.logs().contains(needle) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.logs()
+    }
 }
 
 impl Drop for Server {

@@ -108,31 +108,19 @@ async fn responses_carry_a_request_id() {
     assert_eq!(res.headers()["x-request-id"], "req-42");
 }
 
-/// The server's output once it holds `needle` (it prints its hints just after it starts
-/// listening), or whatever it printed within five seconds.
-async fn output_with(server: &Server, needle: &str) -> String {
-    for _ in 0..50 {
-        if server.logs().contains(needle) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    server.logs()
-}
-
 #[tokio::test]
 async fn serve_prints_a_token_command_that_works_from_where_it_was_started() {
     // Under cargo (as after the README's `cargo run`), the binary is not on PATH: the hint
     // goes through cargo too.
     let under_cargo = Server::start_with(&[("CARGO", "cargo")]).await;
     let hint = "get a dev token: cargo run -q -p igconnect-cli -- token --data-dir";
-    let out = output_with(&under_cargo, hint).await;
+    let out = under_cargo.logs_once_they_hold(hint).await;
     assert!(out.contains(hint), "{out}");
 
     // Started directly, it names itself as it was invoked.
     let direct = Server::start_with(&[("CARGO", "")]).await;
     let bin = igconnect_blackbox::igconnect_bin();
     let hint = format!("get a dev token: {} token --data-dir", bin.display());
-    let out = output_with(&direct, &hint).await;
+    let out = direct.logs_once_they_hold(&hint).await;
     assert!(out.contains(&hint), "{out}");
 }

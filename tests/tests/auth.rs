@@ -148,7 +148,7 @@ async fn issuer_audience_and_claim_names_come_from_configuration() {
 async fn logs_written_to_a_pipe_carry_no_colour_codes() {
     let server = Server::start().await;
     assert_unauthorized(&server, None).await;
-    let logs = server.logs();
+    let logs = server.logs_once_they_hold("unauthenticated").await;
     assert!(logs.contains("unauthenticated"), "{logs}");
     assert!(
         !logs.contains('\u{1b}'),
