@@ -1,8 +1,8 @@
 //! `igconnect sandbox`: the Meta sandbox on its own port, so Lambda functions (under
 //! `cargo lambda watch`) or any other client can be pointed at it.
 
-use igconnect::adapters::sandbox::{Sandbox, SandboxApps};
 use igconnect::telemetry::{self, LogFormat};
+use igconnect_sandbox::{Sandbox, SandboxApps};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::Url;
 

@@ -5,7 +5,6 @@
 use crate::DataDirArg;
 use axum::response::Html;
 use igconnect::adapters::graph::GraphClient;
-use igconnect::adapters::sandbox::{self, Sandbox, SandboxApps};
 use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
 use igconnect::http::{
@@ -14,6 +13,7 @@ use igconnect::http::{
 use igconnect::ports::{Meta, SystemClock};
 use igconnect::service::ConnectPolicy;
 use igconnect::telemetry::{self, LogFormat};
+use igconnect_sandbox::{self as sandbox, Sandbox, SandboxApps};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use url::Url;

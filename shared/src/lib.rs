@@ -4,8 +4,9 @@
 //! The crate is laid out as ports and adapters (see ARCHITECTURE.md at the repository root):
 //! [`domain`] holds pure rules, [`ports`] the traits the use cases need, [`service`] the use
 //! cases as plain async functions over those traits, [`adapters`] the implementations
-//! (SQLite/keyring/sandbox for the embedded stack, DynamoDB/KMS/Graph for production) and
-//! [`http`] the one router shared by the Lambda functions and `igconnect serve`.
+//! (SQLite/keyring for the embedded stack, DynamoDB/KMS/Graph for production) and [`http`]
+//! the one router shared by the Lambda functions and `igconnect serve`. The Meta sandbox
+//! lives in its own crate, `igconnect-sandbox`, which depends on this one, never the reverse.
 
 pub mod adapters;
 pub mod config;

@@ -1,10 +1,10 @@
-//! Implementations of the ports: embedded defaults (SQLite, local keyring, Meta sandbox) and
-//! production (DynamoDB, KMS) side by side, with the one Graph client both use.
+//! Implementations of the ports: embedded defaults (SQLite, local keyring) and production
+//! (DynamoDB, KMS) side by side, with the one Graph client both use. The Meta sandbox the
+//! embedded stack talks to is not an adapter: it is its own crate, `igconnect-sandbox`.
 
 pub mod dynamodb;
 pub mod envelope;
 pub mod graph;
 pub mod keyring;
 pub mod kms;
-pub mod sandbox;
 pub mod sqlite;

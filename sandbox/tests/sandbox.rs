@@ -5,10 +5,10 @@
 
 mod support {
     use igconnect::adapters::graph::GraphClient;
-    use igconnect::adapters::sandbox::{Sandbox, SandboxApps, meta_config};
     use igconnect::config::MetaConfig;
     use igconnect::domain::StateToken;
     use igconnect::ports::{FacebookGraph, InstagramGraph};
+    use igconnect_sandbox::{Sandbox, SandboxApps, meta_config};
     use secrecy::SecretString;
     use url::Url;
 

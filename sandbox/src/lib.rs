@@ -1,12 +1,12 @@
 //! The Meta sandbox: a stand-in for Meta's OAuth dialogs and the Graph endpoints the connect
 //! flow uses, for both login paths, served over HTTP so that igconnect's real
-//! [`GraphClient`](crate::adapters::graph::GraphClient) talks to it exactly as it talks to
+//! [`GraphClient`](igconnect::adapters::graph::GraphClient) talks to it exactly as it talks to
 //! Meta. `igconnect serve` mounts it under `/sandbox` when no Meta app is configured, and
 //! `igconnect sandbox` serves it alone. docs/sandbox.md documents every endpoint, the
 //! catalogue of accounts and where the sandbox differs from Meta.
 //!
 //! It runs in the same process as the server whose logs tests scan for leaked secrets, so
-//! nothing here logs at all: no token, code or secret can reach a log line from this module.
+//! nothing here logs at all: no token, code or secret can reach a log line from this crate.
 
 pub mod catalogue;
 mod dialog;
@@ -17,7 +17,6 @@ mod instagram;
 mod params;
 mod state;
 
-use crate::config::{MetaApp, MetaConfig, base_url, join};
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -26,6 +25,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
+use igconnect::config::{MetaApp, MetaConfig, base_url, join};
 use secrecy::{ExposeSecret, SecretString};
 use state::Inner;
 use std::sync::{Arc, Mutex, MutexGuard};
