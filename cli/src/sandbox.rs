@@ -2,8 +2,9 @@
 //! `cargo lambda watch`) or any other client can be pointed at it.
 
 use igconnect::telemetry::{self, LogFormat};
-use igconnect_sandbox::{Sandbox, SandboxApps};
+use igconnect_sandbox::{Sandbox, SandboxApps, SandboxOptions};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 use url::Url;
 
 #[derive(clap::Args)]
@@ -14,6 +15,12 @@ pub struct SandboxArgs {
     /// Address to bind.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+    /// Delay added to every Graph answer, to emulate what a call to Meta costs (benchmarks).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Publishes each Instagram account may make in 24 hours (content_publishing_limit).
+    #[arg(long, default_value_t = SandboxOptions::default().publishing_quota)]
+    publishing_quota: u32,
 }
 
 pub async fn run(args: SandboxArgs) -> Result<(), String> {
@@ -24,7 +31,12 @@ pub async fn run(args: SandboxArgs) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base = Url::parse(&format!("http://{addr}/")).map_err(|e| e.to_string())?;
     let apps = SandboxApps::dev_defaults();
-    let sandbox = Sandbox::new(apps.clone(), base.clone());
+    let options = SandboxOptions {
+        latency: Duration::from_millis(args.latency_ms),
+        publishing_quota: args.publishing_quota,
+        ..SandboxOptions::default()
+    };
+    let sandbox = Sandbox::with_options(apps.clone(), base.clone(), options);
     println!("Meta sandbox listening on {base}");
     println!("Point igconnect at it with:");
     let join = |p: &str| base.join(p).map(|u| u.to_string()).unwrap_or_default();

@@ -3,27 +3,79 @@
 //! reads those). No message ever echoes a token, code or secret.
 
 use super::random_text;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-/// Graph's `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`.
+/// Graph's `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`, with the
+/// `is_transient` / `error_user_title` / `error_user_msg` members and the extra headers that
+/// publishing errors carry (see `publishing::refusals`).
 #[derive(Debug)]
 pub(crate) struct GraphError {
     status: StatusCode,
     code: i64,
     subcode: Option<i64>,
     message: String,
+    /// Boxed: most errors have none, and `Result`s stay small.
+    extras: Option<Box<Extras>>,
+}
+
+/// What only some Graph errors carry.
+#[derive(Debug, Default)]
+struct Extras {
+    transient: Option<bool>,
+    user_message: Option<(&'static str, &'static str)>,
+    headers: HeaderMap,
 }
 
 impl GraphError {
-    fn new(code: i64, subcode: Option<i64>, message: impl Into<String>) -> Self {
+    /// An HTTP 400 with Meta's code, subcode and message.
+    pub fn new(code: i64, subcode: Option<i64>, message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code,
             subcode,
             message: message.into(),
+            extras: None,
         }
+    }
+
+    /// Answered with another HTTP status than 400.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds `is_transient` (whether Meta suggests retrying the same call).
+    pub fn transient(mut self, transient: bool) -> Self {
+        self.extras().transient = Some(transient);
+        self
+    }
+
+    /// Adds `error_user_title` and `error_user_msg`, the text Meta meant for a person.
+    pub fn with_user_message(mut self, title: &'static str, message: &'static str) -> Self {
+        self.extras().user_message = Some((title, message));
+        self
+    }
+
+    /// Adds a response header (rate-limit usage headers).
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.extras()
+                .headers
+                .insert(HeaderName::from_static(name), value);
+        }
+        self
+    }
+
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    /// Meta's code (tests of the sandbox's own modules).
+    #[cfg(test)]
+    pub fn code(&self) -> (i64, Option<i64>) {
+        (self.code, self.subcode)
     }
 
     /// No token on a call that needs one.
@@ -157,10 +209,21 @@ impl IntoResponse for GraphError {
             "code": self.code,
             "fbtrace_id": random_text(8),
         });
-        if let (Some(sub), Some(obj)) = (self.subcode, error.as_object_mut()) {
-            obj.insert("error_subcode".into(), sub.into());
+        let extras = self.extras.map(|e| *e).unwrap_or_default();
+        if let Some(obj) = error.as_object_mut() {
+            if let Some(sub) = self.subcode {
+                obj.insert("error_subcode".into(), sub.into());
+            }
+            if let Some(transient) = extras.transient {
+                obj.insert("is_transient".into(), transient.into());
+            }
+            if let Some((title, message)) = extras.user_message {
+                obj.insert("error_user_title".into(), title.into());
+                obj.insert("error_user_msg".into(), message.into());
+            }
         }
         let mut res = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        res.headers_mut().extend(extras.headers);
         if self.code == 190 {
             // Meta names the OAuth failure in WWW-Authenticate as well as in the body.
             res.headers_mut().insert(

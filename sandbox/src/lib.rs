@@ -1,7 +1,7 @@
-//! The Meta sandbox: a stand-in for Meta's OAuth dialogs and the Graph endpoints the connect
-//! flow uses, for both login paths, served over HTTP so that igconnect's real
-//! [`GraphClient`](igconnect::adapters::graph::GraphClient) talks to it exactly as it talks to
-//! Meta. `igconnect serve` mounts it under `/sandbox` when no Meta app is configured, and
+//! The Meta sandbox: a stand-in for Meta's OAuth dialogs, the Graph endpoints the connect
+//! flow uses and Instagram content publishing, for both login paths, served over HTTP so
+//! that igconnect's real [`GraphClient`](igconnect::adapters::graph::GraphClient) talks to
+//! it exactly as it talks to Meta. `igconnect serve` mounts it under `/sandbox` when no Meta app is configured, and
 //! `igconnect sandbox` serves it alone. docs/sandbox.md documents every endpoint, the
 //! catalogue of accounts and where the sandbox differs from Meta.
 //!
@@ -14,21 +14,24 @@ mod errors;
 mod facebook;
 mod html;
 mod instagram;
+mod latency;
 mod params;
+mod publishing;
+mod routes;
 mod state;
 
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use igconnect::config::{MetaApp, MetaConfig, base_url, join};
 use secrecy::{ExposeSecret, SecretString};
 use state::Inner;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use url::Url;
 
 /// The two Meta apps the sandbox plays: requests naming another client id, or presenting
@@ -57,6 +60,33 @@ impl SandboxApps {
     }
 }
 
+/// How the sandbox behaves beyond Meta's rules: the knobs benchmarks and tests turn. Build
+/// one with struct update syntax so new knobs keep their defaults:
+/// `SandboxOptions { latency: Duration::from_millis(50), ..SandboxOptions::default() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxOptions {
+    /// Added before every Graph and API answer (`facebook-graph/`, `instagram-graph/`,
+    /// `instagram-api/`), never to the consent pages or `_inspect/`: lets a benchmark pay
+    /// what a call to Meta costs. Default zero.
+    pub latency: Duration,
+    /// Publishes each Instagram account may make in 24 hours (`content_publishing_limit`'s
+    /// `quota_total`). Default 100, Meta's documented limit.
+    pub publishing_quota: u32,
+    /// How many status reads a video container answers `IN_PROGRESS` before it is
+    /// `FINISHED`. Default 3.
+    pub video_processing_polls: u32,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            latency: Duration::ZERO,
+            publishing_quota: 100,
+            video_processing_polls: 3,
+        }
+    }
+}
+
 /// The sandbox: its apps, where it is reachable, and its in-memory state. Cheap to clone
 /// (an `Arc`), so the router and its owner share one state.
 #[derive(Clone)]
@@ -67,7 +97,10 @@ pub struct Sandbox {
 struct Shared {
     apps: SandboxApps,
     public_base: Url,
+    options: SandboxOptions,
     state: Mutex<Inner>,
+    /// Containers and media, apart from the login state: never locked together with it.
+    publishing: Mutex<publishing::Store>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -83,65 +116,33 @@ impl Sandbox {
     /// http://127.0.0.1:8080/sandbox/ (used to build absolute paging.next URLs and form
     /// actions). A base without the trailing '/' gets one.
     pub fn new(apps: SandboxApps, public_base: Url) -> Self {
+        Self::with_options(apps, public_base, SandboxOptions::default())
+    }
+
+    /// [`Sandbox::new`] with other [`SandboxOptions`] (latency, publishing quota, video
+    /// processing time).
+    pub fn with_options(apps: SandboxApps, public_base: Url, options: SandboxOptions) -> Self {
         let public_base = base_url(public_base.as_str()).unwrap_or(public_base);
         Self {
             shared: Arc::new(Shared {
                 apps,
                 public_base,
+                options,
                 state: Mutex::new(Inner::default()),
+                publishing: Mutex::new(publishing::Store::default()),
             }),
         }
+    }
+
+    /// The options the sandbox was built with.
+    pub fn options(&self) -> &SandboxOptions {
+        &self.shared.options
     }
 
     /// The sandbox's routes, relative to `public_base` (the caller nests it under
     /// `/sandbox` or serves it at `/`). See docs/sandbox.md for each endpoint.
     pub fn router(&self) -> Router {
-        Router::new()
-            .route(
-                "/facebook-www/{ver}/dialog/oauth",
-                get(dialog::facebook_dialog),
-            )
-            .route(
-                "/facebook-www/{ver}/dialog/oauth/decide",
-                post(dialog::facebook_decide),
-            )
-            .route(
-                "/facebook-graph/{ver}/oauth/access_token",
-                get(facebook::access_token),
-            )
-            .route("/facebook-graph/{ver}/me", get(facebook::me))
-            .route(
-                "/facebook-graph/{ver}/me/permissions",
-                get(facebook::permissions),
-            )
-            .route("/facebook-graph/{ver}/me/accounts", get(facebook::accounts))
-            .route("/facebook-graph/{ver}/{node}", get(facebook::node))
-            .route(
-                "/instagram-www/oauth/authorize",
-                get(dialog::instagram_dialog),
-            )
-            .route(
-                "/instagram-www/oauth/authorize/decide",
-                post(dialog::instagram_decide),
-            )
-            .route(
-                "/instagram-api/oauth/access_token",
-                post(instagram::exchange_code),
-            )
-            .route(
-                "/instagram-graph/access_token",
-                get(instagram::exchange_token),
-            )
-            .route(
-                "/instagram-graph/refresh_access_token",
-                get(instagram::refresh_token),
-            )
-            .route("/instagram-graph/me", get(instagram::me))
-            .route("/instagram-graph/{ver}/me", get(instagram::me_versioned))
-            .route("/_inspect/tokens", get(inspect_tokens))
-            .route("/_inspect/clock", post(advance_clock_route))
-            .fallback(not_found)
-            .with_state(self.clone())
+        routes::router(self)
     }
 
     /// Moves the sandbox's clock forward, so tests can see codes and tokens expire and
@@ -168,6 +169,19 @@ impl Sandbox {
 
     fn apps(&self) -> &SandboxApps {
         &self.shared.apps
+    }
+
+    /// The sandbox's clock (wall time plus what tests advanced it by).
+    fn now(&self) -> DateTime<Utc> {
+        self.state().now()
+    }
+
+    /// Containers and media. Never taken while [`Sandbox::state`] is held, nor the reverse.
+    fn publishing(&self) -> MutexGuard<'_, publishing::Store> {
+        self.shared
+            .publishing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The live token named by `token`: Graph's 104 when absent, 190/467 when unknown,

@@ -29,6 +29,28 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A JSON object body as parameters, as Graph accepts one in place of a form: strings
+    /// as they are, every other value as its JSON text (`children` as `["1","2"]`,
+    /// `user_tags` as the array Meta expects). Anything but an object is no parameters.
+    pub fn from_json(raw: &str) -> Self {
+        let pairs = match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => (k, s),
+                    other => (k, other.to_string()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self(pairs)
+    }
+
+    /// Appends `other`'s pairs after these (the query string wins for [`Params::get`]).
+    pub fn extend(&mut self, other: Params) {
+        self.0.extend(other.0);
+    }
+
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.0
@@ -128,6 +150,19 @@ mod tests {
         );
         let q = Params::parse(Some("access_token=q"));
         assert_eq!(access_token(&q, &h).as_deref(), Some("q"));
+    }
+
+    #[test]
+    fn a_json_body_reads_like_a_form() {
+        let mut p = Params::parse(Some("access_token=t"));
+        p.extend(Params::from_json(
+            r#"{"image_url":"https://x/a.jpg","children":["1","2"],"share_to_feed":true}"#,
+        ));
+        assert_eq!(p.get("access_token"), Some("t"));
+        assert_eq!(p.get("image_url"), Some("https://x/a.jpg"));
+        assert_eq!(p.get("children"), Some(r#"["1","2"]"#));
+        assert_eq!(p.get("share_to_feed"), Some("true"));
+        assert!(Params::from_json("[1]").get("0").is_none());
     }
 
     #[test]

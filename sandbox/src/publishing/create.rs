@@ -1,0 +1,318 @@
+//! `POST /{ig-user-id}/media` parameters, checked as Meta checks them: the media type and
+//! its URL, the caption's limits, tags, collaborators and the Reels-only options. Parse,
+//! don't validate: what comes out is a [`ContainerSpec`] the store can keep as it is.
+
+use super::super::errors::GraphError;
+use super::super::params::Params;
+use super::refusals::{
+    Fault, bad_thumb_offset, caption_too_long, fault_in, too_many_tags, unknown_media_type,
+};
+use super::spec::{ContainerSpec, Kind};
+use url::Url;
+
+const MAX_CAPTION_CHARS: usize = 2200;
+const MAX_HASHTAGS: usize = 30;
+const MAX_MENTIONS: usize = 20;
+const MAX_USER_TAGS: usize = 20;
+const MAX_COLLABORATORS: usize = 3;
+
+/// The container `params` ask for on `account`, or Meta's refusal (including a failure
+/// injected by a marker in the media URL; see `refusals::Fault`).
+pub(crate) fn container_spec(params: &Params, account: &str) -> Result<ContainerSpec, GraphError> {
+    let image_url = params.get("image_url");
+    let video_url = params.get("video_url");
+    // A revoked token or a throttled app is refused before anything is read.
+    for url in [image_url, video_url].into_iter().flatten() {
+        if let Some(f @ (Fault::Token | Fault::Rate)) = fault_in(url) {
+            return Err(f
+                .at_creation(account, false)
+                .unwrap_or_else(GraphError::invalid_token));
+        }
+    }
+    let kind = kind(params, image_url, video_url)?;
+    check_caption(params.get("caption"))?;
+    check_options(params, kind)?;
+    let children = match kind {
+        Kind::Carousel => {
+            let raw = params
+                .get("children")
+                .ok_or_else(|| GraphError::missing_parameter("children"))?;
+            id_list(raw)
+        }
+        _ => Vec::new(),
+    };
+    let media_url = if kind.is_video() {
+        video_url
+    } else {
+        image_url
+    };
+    let fault = match media_url {
+        Some(url) => {
+            if !is_web_url(url) {
+                return Err(Fault::Fetch
+                    .at_creation(account, kind.is_video())
+                    .unwrap_or_else(GraphError::invalid_token));
+            }
+            fault_in(url)
+        }
+        None => None,
+    };
+    if let Some(refusal) = fault.and_then(|f| f.at_creation(account, kind.is_video())) {
+        return Err(refusal);
+    }
+    Ok(ContainerSpec {
+        kind,
+        caption: params
+            .get("caption")
+            .filter(|_| !kind.is_carousel_item())
+            .map(str::to_owned),
+        children,
+        share_to_feed: kind == Kind::Reel && bool_param(params, "share_to_feed")?.unwrap_or(true),
+        fails_processing: fault == Some(Fault::Processing),
+        publish_fault: fault.and_then(Fault::at_publish),
+    })
+}
+
+/// The kind of container, from `media_type`, `is_carousel_item` and which URL is present.
+fn kind(
+    params: &Params,
+    image_url: Option<&str>,
+    video_url: Option<&str>,
+) -> Result<Kind, GraphError> {
+    let media_type = params.get("media_type").map(str::to_ascii_uppercase);
+    let item = bool_param(params, "is_carousel_item")?.unwrap_or(false);
+    let need = |url: Option<&str>, name: &str| {
+        url.map(|_| ())
+            .ok_or_else(|| GraphError::missing_parameter(name))
+    };
+    let kind = match (media_type.as_deref(), item) {
+        (None | Some("IMAGE"), _) if image_url.is_none() && video_url.is_some() => {
+            return Err(GraphError::missing_parameter("media_type"));
+        }
+        (None | Some("IMAGE"), false) => need(image_url, "image_url").map(|()| Kind::Image)?,
+        (None | Some("IMAGE"), true) => {
+            need(image_url, "image_url").map(|()| Kind::CarouselImage)?
+        }
+        (Some("VIDEO"), true) => need(video_url, "video_url").map(|()| Kind::CarouselVideo)?,
+        (Some("REELS"), false) => need(video_url, "video_url").map(|()| Kind::Reel)?,
+        (Some("STORIES"), false) => match (image_url, video_url) {
+            (Some(_), _) => Kind::StoryImage,
+            (None, Some(_)) => Kind::StoryVideo,
+            (None, None) => return Err(GraphError::missing_parameter("image_url")),
+        },
+        (Some("CAROUSEL"), false) => Kind::Carousel,
+        (Some("REELS" | "STORIES" | "CAROUSEL"), true) => {
+            return Err(GraphError::unsupported("is_carousel_item"));
+        }
+        // Feed videos are published as REELS since 2023; VIDEO is left to carousel items.
+        (Some(other), _) => return Err(unknown_media_type(other)),
+    };
+    Ok(kind)
+}
+
+/// At most 2,200 characters, 30 hashtags and 20 @ mentions.
+fn check_caption(caption: Option<&str>) -> Result<(), GraphError> {
+    let Some(caption) = caption else {
+        return Ok(());
+    };
+    let words = |prefix: char| {
+        caption
+            .split_whitespace()
+            .filter(|w| w.starts_with(prefix))
+            .count()
+    };
+    if caption.chars().count() > MAX_CAPTION_CHARS
+        || words('#') > MAX_HASHTAGS
+        || words('@') > MAX_MENTIONS
+    {
+        return Err(caption_too_long());
+    }
+    Ok(())
+}
+
+/// The optional parameters: present ones must be well formed and allowed for the kind.
+fn check_options(params: &Params, kind: Kind) -> Result<(), GraphError> {
+    let story = matches!(kind, Kind::StoryImage | Kind::StoryVideo);
+    if params.get("alt_text").is_some() && !matches!(kind, Kind::Image | Kind::CarouselImage) {
+        // Meta takes alt text for image posts only, not Reels or stories.
+        return Err(GraphError::unsupported("alt_text"));
+    }
+    if let Some(raw) = params.get("user_tags") {
+        let tags = serde_json::from_str::<serde_json::Value>(raw)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .filter(|tags| tags.iter().all(|t| t["username"].is_string()))
+            .ok_or_else(|| GraphError::unsupported("user_tags"))?;
+        if tags.len() > MAX_USER_TAGS {
+            return Err(too_many_tags());
+        }
+    }
+    if params
+        .get("collaborators")
+        .is_some_and(|raw| story || id_list(raw).len() > MAX_COLLABORATORS)
+    {
+        return Err(GraphError::unsupported("collaborators"));
+    }
+    if params
+        .get("location_id")
+        .is_some_and(|l| !l.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(GraphError::unsupported("location_id"));
+    }
+    if params
+        .get("cover_url")
+        .is_some_and(|cover| kind != Kind::Reel || !is_web_url(cover))
+    {
+        return Err(GraphError::unsupported("cover_url"));
+    }
+    if params
+        .get("thumb_offset")
+        .is_some_and(|offset| offset.parse::<u64>().is_err())
+    {
+        return Err(bad_thumb_offset());
+    }
+    bool_param(params, "share_to_feed")?;
+    Ok(())
+}
+
+/// A `true`/`false` parameter; anything else is Graph's unsupported value.
+fn bool_param(params: &Params, name: &str) -> Result<Option<bool>, GraphError> {
+    match params.get(name) {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(GraphError::unsupported(name)),
+    }
+}
+
+/// `1,2` or `["1","2"]`: Meta takes lists both ways.
+fn id_list(raw: &str) -> Vec<String> {
+    raw.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Meta fetches media with cURL: only absolute http(s) URLs can work.
+fn is_web_url(raw: &str) -> bool {
+    Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(query: &str) -> Result<ContainerSpec, GraphError> {
+        container_spec(&Params::parse(Some(query)), "17841400000000201")
+    }
+
+    fn code(query: &str) -> (i64, Option<i64>) {
+        spec(query).unwrap_err().code()
+    }
+
+    #[test]
+    fn an_image_url_alone_is_a_feed_image() {
+        let s = spec("image_url=https://cdn.invalid/a.jpg&caption=hi").unwrap();
+        assert_eq!(s.kind, Kind::Image);
+        assert_eq!(s.caption.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn media_types_pick_the_kind() {
+        let kind = |q: &str| spec(q).unwrap().kind;
+        assert_eq!(
+            kind("media_type=REELS&video_url=https://v.invalid/r.mp4"),
+            Kind::Reel
+        );
+        assert_eq!(
+            kind("media_type=STORIES&video_url=https://v.invalid/s.mp4"),
+            Kind::StoryVideo
+        );
+        assert_eq!(
+            kind("media_type=stories&image_url=https://v.invalid/s.jpg"),
+            Kind::StoryImage
+        );
+        assert_eq!(
+            kind("media_type=VIDEO&is_carousel_item=true&video_url=https://v.invalid/c.mp4"),
+            Kind::CarouselVideo
+        );
+        assert_eq!(
+            spec("media_type=CAROUSEL&children=[\"1\",\"2\"]")
+                .unwrap()
+                .children,
+            ["1", "2"]
+        );
+    }
+
+    #[test]
+    fn unknown_or_feed_video_media_types_are_refused_with_2207023() {
+        assert_eq!(
+            code("media_type=GIF&image_url=https://a.invalid/a.gif"),
+            (100, Some(2207023))
+        );
+        assert_eq!(
+            code("media_type=VIDEO&video_url=https://a.invalid/v.mp4"),
+            (100, Some(2207023))
+        );
+    }
+
+    #[test]
+    fn a_missing_url_is_a_missing_parameter() {
+        assert_eq!(code("media_type=REELS"), (100, None));
+        assert_eq!(code("caption=hi"), (100, None));
+    }
+
+    #[test]
+    fn a_url_meta_cannot_fetch_is_refused_like_a_failed_download() {
+        assert_eq!(code("image_url=file:///etc/passwd"), (9004, Some(2207052)));
+    }
+
+    #[test]
+    fn captions_are_limited_in_length_hashtags_and_mentions() {
+        let long = "a".repeat(2201);
+        assert_eq!(
+            code(&format!("image_url=https://a.invalid/a.jpg&caption={long}")),
+            (36004, Some(2207010))
+        );
+        let tags = (0..31)
+            .map(|i| format!("%23t{i}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        assert_eq!(
+            code(&format!("image_url=https://a.invalid/a.jpg&caption={tags}")),
+            (36004, Some(2207010))
+        );
+    }
+
+    #[test]
+    fn reel_only_options_are_refused_elsewhere() {
+        assert!(
+            spec("image_url=https://a.invalid/a.jpg&cover_url=https://a.invalid/c.jpg").is_err()
+        );
+        assert!(spec("media_type=REELS&video_url=https://a.invalid/r.mp4&alt_text=x").is_err());
+        let reel = spec("media_type=REELS&video_url=https://a.invalid/r.mp4&share_to_feed=false&thumb_offset=1500").unwrap();
+        assert!(!reel.share_to_feed);
+        assert_eq!(
+            code("media_type=REELS&video_url=https://a.invalid/r.mp4&thumb_offset=-1"),
+            (1, Some(2207057))
+        );
+    }
+
+    #[test]
+    fn markers_in_the_media_url_inject_their_failure() {
+        assert_eq!(
+            code("image_url=https://a.invalid/fail-token.jpg"),
+            (190, Some(460))
+        );
+        assert_eq!(
+            code("image_url=https://a.invalid/fail-aspect.jpg"),
+            (36003, Some(2207009))
+        );
+        let s = spec("media_type=REELS&video_url=https://a.invalid/fail-processing.mp4").unwrap();
+        assert!(s.fails_processing);
+    }
+}

@@ -1,0 +1,291 @@
+//! Instagram content publishing on both Graph hosts: `POST /{ig-user-id}/media` creates a
+//! container, `GET /{container-id}` reads its status, `POST /{ig-user-id}/media_publish`
+//! publishes it, `GET /{ig-user-id}/content_publishing_limit` reads the quota,
+//! `GET /{media-id}` and `GET /{ig-user-id}/media` read what was published. Facebook Graph
+//! serves Page-linked accounts (user or Page tokens), Instagram Graph the Instagram Login
+//! accounts; the rules are the same. docs/sandbox.md describes each endpoint and the
+//! failures a media URL can inject.
+
+mod access;
+mod create;
+mod refusals;
+mod render;
+mod spec;
+mod store;
+
+pub(crate) use store::Store;
+
+use super::errors::GraphError;
+use super::params::{Authorized, Params, access_token};
+use super::state::TokenRecord;
+use super::{Sandbox, check_version, facebook, select_fields};
+use access::{Host, Need, account_for};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use spec::Kind;
+use store::QUOTA_WINDOW;
+
+type GraphResult = Result<Response, GraphError>;
+
+const DEFAULT_LIMIT: usize = 25;
+const MAX_LIMIT: usize = 100;
+
+/// `GET facebook-graph/{ver}/{node}`: a container or media of a visible account, else the
+/// Page or Instagram account node of Facebook Login.
+pub(crate) async fn facebook_node(
+    State(sandbox): State<Sandbox>,
+    Path((ver, node)): Path<(String, String)>,
+    call: Authorized,
+) -> GraphResult {
+    check_version(&ver)?;
+    match read_object(&sandbox, Host::Facebook, &node, &call)? {
+        Some(body) => Ok(Json(body).into_response()),
+        None => facebook::node(State(sandbox), Path((ver, node)), call).await,
+    }
+}
+
+/// `GET instagram-graph/{ver}/{node}`: a container or media of the token's account.
+pub(crate) async fn instagram_node(
+    State(sandbox): State<Sandbox>,
+    Path((ver, node)): Path<(String, String)>,
+    call: Authorized,
+) -> GraphResult {
+    check_version(&ver)?;
+    let body = read_object(&sandbox, Host::Instagram, &node, &call)?
+        .ok_or_else(|| GraphError::no_such_object(&node))?;
+    Ok(Json(body).into_response())
+}
+
+/// `GET facebook-graph/{ver}/{ig-user-id}/{edge}`.
+pub(crate) async fn facebook_edge(
+    State(sandbox): State<Sandbox>,
+    Path((ver, node, edge)): Path<(String, String, String)>,
+    call: Authorized,
+) -> GraphResult {
+    read_edge(&sandbox, Host::Facebook, &ver, &node, &edge, &call)
+}
+
+/// `GET instagram-graph/{ver}/{ig-user-id}/{edge}`.
+pub(crate) async fn instagram_edge(
+    State(sandbox): State<Sandbox>,
+    Path((ver, node, edge)): Path<(String, String, String)>,
+    call: Authorized,
+) -> GraphResult {
+    read_edge(&sandbox, Host::Instagram, &ver, &node, &edge, &call)
+}
+
+/// `POST facebook-graph/{ver}/{ig-user-id}/media` or `.../media_publish`.
+pub(crate) async fn facebook_create(
+    State(sandbox): State<Sandbox>,
+    Path(path): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> GraphResult {
+    let params = post_params(q.as_deref(), &headers, &body);
+    post_edge(&sandbox, Host::Facebook, path, &params, &headers)
+}
+
+/// `POST instagram-graph/{ver}/{ig-user-id}/media` or `.../media_publish`.
+pub(crate) async fn instagram_create(
+    State(sandbox): State<Sandbox>,
+    Path(path): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> GraphResult {
+    let params = post_params(q.as_deref(), &headers, &body);
+    post_edge(&sandbox, Host::Instagram, path, &params, &headers)
+}
+
+/// A POST's parameters: the query string, then the body (a form, or a JSON object).
+fn post_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params {
+    let mut params = Params::parse(query);
+    let body = String::from_utf8_lossy(body);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    params.extend(if json {
+        Params::from_json(&body)
+    } else {
+        Params::parse(Some(&body))
+    });
+    params
+}
+
+fn post_edge(
+    sandbox: &Sandbox,
+    host: Host,
+    (ver, node, edge): (String, String, String),
+    params: &Params,
+    headers: &HeaderMap,
+) -> GraphResult {
+    check_version(&ver)?;
+    let publish = match edge.as_str() {
+        "media" => false,
+        "media_publish" => true,
+        _ => return Err(GraphError::unknown_path()),
+    };
+    let record = sandbox.live_token(access_token(params, headers).as_deref())?;
+    let account = account_for(host, &record, &node, Need::Publish, || {
+        refusals::unsupported_post(&node)
+    })?;
+    if publish {
+        publish_container(sandbox, &account, params)
+    } else {
+        create_container(sandbox, &account, params)
+    }
+}
+
+/// `POST /{ig-user-id}/media`: `{"id":"<container id>"}`.
+fn create_container(sandbox: &Sandbox, account: &str, params: &Params) -> GraphResult {
+    let mut spec = create::container_spec(params, account)?;
+    let now = sandbox.now();
+    let polls = sandbox.options().video_processing_polls;
+    let mut store = sandbox.publishing();
+    if spec.kind == Kind::Carousel {
+        store
+            .check_children(account, &spec.children, now)
+            .map_err(refusals::children_refused)?;
+        // A failure injected on an item's URL happens when the album is published.
+        spec.publish_fault = spec
+            .children
+            .iter()
+            .filter_map(|c| store.container(c))
+            .find_map(|c| c.spec.publish_fault);
+    }
+    let id = store.create(account, spec, now, polls);
+    Ok(Json(json!({ "id": id })).into_response())
+}
+
+/// `POST /{ig-user-id}/media_publish?creation_id=`: `{"id":"<media id>"}`.
+fn publish_container(sandbox: &Sandbox, account: &str, params: &Params) -> GraphResult {
+    let creation_id = params
+        .get("creation_id")
+        .ok_or_else(|| GraphError::missing_parameter("creation_id"))?;
+    let now = sandbox.now();
+    let quota = sandbox.options().publishing_quota;
+    let published = sandbox
+        .publishing()
+        .publish(account, creation_id, now, quota)
+        .map_err(|refusal| refusals::publish_refused(refusal, creation_id))?;
+    if published.timed_out {
+        return Err(refusals::server_error());
+    }
+    Ok(Json(json!({ "id": published.media_id })).into_response())
+}
+
+/// A container or media named `id`, if one exists: 100/33 when the token may not read the
+/// account that owns it. Reading `status_code` or `status` counts as a status poll.
+fn read_object(
+    sandbox: &Sandbox,
+    host: Host,
+    id: &str,
+    call: &Authorized,
+) -> Result<Option<Value>, GraphError> {
+    let now = sandbox.now();
+    let mut store = sandbox.publishing();
+    let may_read = |owner: &str, record: &TokenRecord| {
+        account_for(host, record, owner, Need::Read, || {
+            GraphError::no_such_object(id)
+        })
+    };
+    let requested = call.params.get("fields");
+    if let Some(owner) = store.container(id).map(|c| c.owner.clone()) {
+        may_read(&owner, &call.record)?;
+        let fields = select_fields(
+            requested,
+            &["id"],
+            &render::CONTAINER_FIELDS,
+            "ShadowIGMediaBuilder",
+        )?;
+        let poll = fields.iter().any(|f| f == "status_code" || f == "status");
+        let status = store
+            .status(id, now, poll)
+            .ok_or_else(|| GraphError::no_such_object(id))?;
+        return Ok(Some(render::container(id, status, &fields)));
+    }
+    let Some(media) = store.media(id) else {
+        return Ok(None);
+    };
+    may_read(&media.owner, &call.record)?;
+    let fields = select_fields(requested, &["id"], &render::MEDIA_FIELDS, "IGMedia")?;
+    Ok(Some(render::media(&store, media, &fields)))
+}
+
+/// `GET /{ig-user-id}/content_publishing_limit` and `GET /{ig-user-id}/media`.
+fn read_edge(
+    sandbox: &Sandbox,
+    host: Host,
+    ver: &str,
+    node: &str,
+    edge: &str,
+    call: &Authorized,
+) -> GraphResult {
+    check_version(ver)?;
+    let need = match edge {
+        "content_publishing_limit" => Need::Publish,
+        "media" => Need::Read,
+        _ => return Err(GraphError::unknown_path()),
+    };
+    let account = account_for(host, &call.record, node, need, || {
+        GraphError::no_such_object(node)
+    })?;
+    let body = match need {
+        Need::Publish => publishing_limit(sandbox, &account, &call.params)?,
+        Need::Read => posts(sandbox, &account, &call.params)?,
+    };
+    Ok(Json(body).into_response())
+}
+
+/// The account's quota usage in the last 24 hours, or since `since` when that is later.
+fn publishing_limit(
+    sandbox: &Sandbox,
+    account: &str,
+    params: &Params,
+) -> Result<Value, GraphError> {
+    let now = sandbox.now();
+    let window_start = now - QUOTA_WINDOW;
+    let since = match params.get("since") {
+        None => window_start,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .ok_or_else(|| GraphError::unsupported("since"))?
+            .max(window_start),
+    };
+    let usage = sandbox.publishing().usage(account, since, now);
+    render::publishing_limit(
+        params.get("fields"),
+        usage,
+        sandbox.options().publishing_quota,
+        QUOTA_WINDOW.num_seconds(),
+    )
+}
+
+/// The account's posts, newest first, `limit` of them (no paging).
+fn posts(sandbox: &Sandbox, account: &str, params: &Params) -> Result<Value, GraphError> {
+    let fields = select_fields(
+        params.get("fields"),
+        &["id"],
+        &render::MEDIA_FIELDS,
+        "IGMedia",
+    )?;
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT));
+    let store = sandbox.publishing();
+    let data: Vec<Value> = store
+        .posts_of(account)
+        .take(limit)
+        .map(|m| render::media(&store, m, &fields))
+        .collect();
+    Ok(json!({ "data": data }))
+}

@@ -1,0 +1,80 @@
+//! The sandbox's routes, relative to its base. Graph and API hosts (where a call stands in
+//! for a call to Meta's servers) get the configured latency; the consent pages a person
+//! clicks through and the `_inspect/` helpers do not.
+
+use super::{Sandbox, dialog, facebook, instagram, latency, publishing};
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+/// Every route; see docs/sandbox.md for each endpoint.
+pub(crate) fn router(sandbox: &Sandbox) -> Router {
+    Router::new()
+        .route(
+            "/facebook-www/{ver}/dialog/oauth",
+            get(dialog::facebook_dialog),
+        )
+        .route(
+            "/facebook-www/{ver}/dialog/oauth/decide",
+            post(dialog::facebook_decide),
+        )
+        .route(
+            "/instagram-www/oauth/authorize",
+            get(dialog::instagram_dialog),
+        )
+        .route(
+            "/instagram-www/oauth/authorize/decide",
+            post(dialog::instagram_decide),
+        )
+        .route("/_inspect/tokens", get(super::inspect_tokens))
+        .route("/_inspect/clock", post(super::advance_clock_route))
+        .merge(meta_apis(sandbox))
+        .fallback(super::not_found)
+        .with_state(sandbox.clone())
+}
+
+/// The routes that stand in for Meta's API hosts, each answered after the latency.
+fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
+    Router::new()
+        .route(
+            "/facebook-graph/{ver}/oauth/access_token",
+            get(facebook::access_token),
+        )
+        .route("/facebook-graph/{ver}/me", get(facebook::me))
+        .route(
+            "/facebook-graph/{ver}/me/permissions",
+            get(facebook::permissions),
+        )
+        .route("/facebook-graph/{ver}/me/accounts", get(facebook::accounts))
+        .route(
+            "/facebook-graph/{ver}/{node}",
+            get(publishing::facebook_node),
+        )
+        .route(
+            "/facebook-graph/{ver}/{node}/{edge}",
+            get(publishing::facebook_edge).post(publishing::facebook_create),
+        )
+        .route(
+            "/instagram-api/oauth/access_token",
+            post(instagram::exchange_code),
+        )
+        .route(
+            "/instagram-graph/access_token",
+            get(instagram::exchange_token),
+        )
+        .route(
+            "/instagram-graph/refresh_access_token",
+            get(instagram::refresh_token),
+        )
+        .route("/instagram-graph/me", get(instagram::me))
+        .route("/instagram-graph/{ver}/me", get(instagram::me_versioned))
+        .route(
+            "/instagram-graph/{ver}/{node}",
+            get(publishing::instagram_node),
+        )
+        .route(
+            "/instagram-graph/{ver}/{node}/{edge}",
+            get(publishing::instagram_edge).post(publishing::instagram_create),
+        )
+        .route_layer(from_fn_with_state(sandbox.clone(), latency::delay))
+}
