@@ -26,13 +26,17 @@ fn start(args: &[&str]) -> Sandbox {
         .spawn()
         .expect("igconnect sandbox starts");
     let stdout = child.stdout.take().expect("stdout piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = lines
-        .find_map(|l| {
-            l.ok()?
-                .strip_prefix("Meta sandbox listening on ")
-                .map(|u| u.trim().to_owned())
-        })
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Keep reading to the end: a closed pipe would fail the sandbox's next print.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("Meta sandbox listening on ") {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(30))
         .expect("the sandbox prints its address");
     Sandbox(child, base)
 }
