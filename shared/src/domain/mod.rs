@@ -7,6 +7,8 @@ mod ids;
 mod oauth_state;
 mod page;
 mod permission;
+mod post;
+mod publish_error;
 mod return_to;
 
 pub use account::{
@@ -18,4 +20,11 @@ pub use ids::{AccountId, AuditId, IdError, IgUserId, TenantId, UserId};
 pub use oauth_state::{OAuthState, STATE_TTL, StateKey, StateToken};
 pub use page::{Cursor, CursorKey, Page, PageError, PageRequest};
 pub use permission::{Denied, Grant, MemberAccess, Permission, permission_of, require};
+pub use post::{
+    AltText, Caption, Handle, LocationId, MAX_ALT_TEXT_CHARS, MAX_CAPTION_CHARS, MAX_COLLABORATORS,
+    MAX_HANDLE_CHARS, MAX_HASHTAGS, MAX_MENTIONS, MAX_USER_TAGS, MediaItem, MediaItemRequest,
+    MediaKind, MediaUrl, PostError, PostKind, PostOption, PostOptions, PostOptionsRequest,
+    PostRequest, PostSpec, TagPosition, UrlField, UserTag, UserTagRequest,
+};
+pub use publish_error::PublishFailure;
 pub use return_to::{AllowedOrigins, ReturnTo, ReturnToError};

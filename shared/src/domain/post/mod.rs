@@ -1,0 +1,132 @@
+//! What a user asks to publish, checked against Instagram's rules before anything is sent
+//! to Meta. Meta reports most of these mistakes only when the post is published, which for
+//! a scheduled post is long after the user has left; refusing the request up front, with a
+//! stable code and a message saying what to change, lets them fix it while they are there.
+//!
+//! A [`PostRequest`] is the JSON as received; [`PostRequest::parse`] turns it into a
+//! [`PostSpec`], which can be built no other way, so holding one proves every rule below:
+//!
+//! - `type` is `image`, `carousel`, `reel` or `story`; `media` is not empty.
+//! - A carousel has 2 to 10 items, images or videos (a video in a carousel is a carousel
+//!   video, never a reel); every other type has exactly one item: an image for `image`, a
+//!   video for `reel`, either for `story`.
+//! - Every URL is an absolute `https` URL.
+//! - Alt text only on images of image posts and carousels, at most 1,000 characters; at
+//!   most 20 user tags per item.
+//! - The caption (not on stories, where Meta shows none) has at most 2,200 characters,
+//!   30 hashtags and 20 mentions (see [`Caption`] for how they are counted).
+//! - Options only where Meta takes them ([`PostKind::allows`]); at most 3 collaborators.
+//! - `publish_at`, when given, is after `now`.
+//!
+//! Checks run in that order and the first failure is reported.
+
+mod caption;
+mod error;
+mod handle;
+mod kind;
+mod media;
+mod options;
+mod request;
+#[cfg(test)]
+mod tests;
+
+pub use caption::{Caption, MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS};
+pub use error::{PostError, UrlField};
+pub use handle::{Handle, MAX_HANDLE_CHARS};
+pub use kind::{PostKind, PostOption};
+pub use media::{
+    AltText, MAX_ALT_TEXT_CHARS, MAX_USER_TAGS, MediaItem, MediaKind, MediaUrl, TagPosition,
+    UserTag,
+};
+pub use options::{LocationId, MAX_COLLABORATORS, PostOptions};
+pub use request::{MediaItemRequest, PostOptionsRequest, PostRequest, UserTagRequest};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A post that Instagram's rules allow: what to publish, with what, and when. Only
+/// [`PostRequest::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostSpec {
+    kind: PostKind,
+    media: Vec<MediaItem>,
+    caption: Option<Caption>,
+    publish_at: Option<DateTime<Utc>>,
+    options: PostOptions,
+}
+
+impl PostSpec {
+    /// What is published.
+    pub fn kind(&self) -> PostKind {
+        self.kind
+    }
+
+    /// The images and videos, in order: as many as [`PostKind::media_count`] allows.
+    pub fn media(&self) -> &[MediaItem] {
+        &self.media
+    }
+
+    /// The caption; never on a story.
+    pub fn caption(&self) -> Option<&Caption> {
+        self.caption.as_ref()
+    }
+
+    /// When to publish; `None` is now.
+    pub fn publish_at(&self) -> Option<DateTime<Utc>> {
+        self.publish_at
+    }
+
+    /// The options, each only where the kind takes it.
+    pub fn options(&self) -> &PostOptions {
+        &self.options
+    }
+}
+
+impl PostRequest {
+    /// Checks the request against every rule of the module, `publish_at` against `now`
+    /// (passed in, so the rules stay pure and testable).
+    pub fn parse(&self, now: DateTime<Utc>) -> Result<PostSpec, PostError> {
+        let kind = PostKind::parse(&self.kind).ok_or(PostError::UnknownPostType)?;
+        let media = media(self, kind)?;
+        let caption = match self.caption.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(_) if !kind.allows(PostOption::Caption) => {
+                return Err(PostError::OptionNotAllowed {
+                    option: PostOption::Caption,
+                    kind,
+                });
+            }
+            Some(text) => Some(Caption::parse(text)?),
+        };
+        let options = match &self.options {
+            Some(raw) => PostOptions::parse(raw, kind)?,
+            None => PostOptions::default(),
+        };
+        if let Some(publish_at) = self.publish_at.filter(|at| *at <= now) {
+            return Err(PostError::PublishAtInPast { publish_at });
+        }
+        Ok(PostSpec {
+            kind,
+            media,
+            caption,
+            publish_at: self.publish_at,
+            options,
+        })
+    }
+}
+
+fn media(request: &PostRequest, kind: PostKind) -> Result<Vec<MediaItem>, PostError> {
+    let count = request.media.len();
+    if count == 0 {
+        return Err(PostError::EmptyMedia);
+    }
+    if !kind.media_count().contains(&count) {
+        return Err(PostError::InvalidMediaCount { kind, count });
+    }
+    request
+        .media
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| MediaItem::parse(raw, index, kind))
+        .collect()
+}

@@ -1,0 +1,84 @@
+//! A publish request exactly as a client sends it, before any rule is checked. Nothing here
+//! is trusted: [`PostRequest::parse`](super::PostRequest::parse) turns it into a
+//! [`PostSpec`](super::PostSpec) or says why it cannot.
+//!
+//! Names and values that carry rules (`type`, `kind`, URLs, usernames) are plain strings so
+//! a wrong one gets its own stable code instead of a generic deserialization error. Unknown
+//! fields are refused: a misspelt option silently ignored would publish something other
+//! than the user asked for. An empty string or list counts as not given, since form-built
+//! clients send them for fields nobody touched.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `{"type", "media", "caption"?, "publish_at"?, "options"?}` as received.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostRequest {
+    /// `image`, `carousel`, `reel` or `story`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The images and videos, in the order they are shown.
+    #[serde(default)]
+    pub media: Vec<MediaItemRequest>,
+    /// The text under the post.
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// When to publish (RFC 3339); absent means now.
+    #[serde(default)]
+    pub publish_at: Option<DateTime<Utc>>,
+    /// The options only some kinds of post take.
+    #[serde(default)]
+    pub options: Option<PostOptionsRequest>,
+}
+
+/// `{"url", "kind", "alt_text"?, "user_tags"?}` as received.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaItemRequest {
+    /// Where Meta fetches the file from.
+    pub url: String,
+    /// `image` or `video`.
+    pub kind: String,
+    /// The image's description for screen readers.
+    #[serde(default)]
+    pub alt_text: Option<String>,
+    /// The people tagged in it.
+    #[serde(default)]
+    pub user_tags: Option<Vec<UserTagRequest>>,
+}
+
+/// `{"username", "x"?, "y"?}` as received.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserTagRequest {
+    /// The tagged account, with or without `@`.
+    pub username: String,
+    /// From the left edge, 0 to 1; images only.
+    #[serde(default)]
+    pub x: Option<f64>,
+    /// From the top edge, 0 to 1; images only.
+    #[serde(default)]
+    pub y: Option<f64>,
+}
+
+/// `options` as received.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostOptionsRequest {
+    /// Reels: also show the reel in the feed grid.
+    #[serde(default)]
+    pub share_to_feed: Option<bool>,
+    /// Reels: the cover image's URL.
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    /// Reels: the thumbnail frame, in milliseconds from the start.
+    #[serde(default)]
+    pub thumb_offset: Option<u64>,
+    /// Not on stories: the id of the place the post is tagged with.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// Not on stories: the accounts invited to co-author the post.
+    #[serde(default)]
+    pub collaborators: Option<Vec<String>>,
+}
