@@ -50,8 +50,10 @@ fn every_code_is_distinct_snake_case_and_every_message_says_something() {
     assert!(errors.iter().all(|e| e.to_string().len() > 20));
 }
 
+/// Public https URLs. Host labels carry no hyphen: `xn--` labels are punycode the URL
+/// parser rightly refuses when they do not decode, which would make the property flaky.
 fn https_url() -> impl Strategy<Value = String> {
-    ("[a-z][a-z0-9-]{0,20}\\.[a-z]{2,6}", "[A-Za-z0-9_/.-]{0,40}")
+    ("[a-z][a-z0-9]{0,20}\\.[a-z]{2,6}", "[A-Za-z0-9_/.-]{0,40}")
         .prop_map(|(host, path)| format!("https://{host}/{path}"))
 }
 
