@@ -10,6 +10,8 @@ mod permission;
 mod post;
 mod publish_error;
 mod return_to;
+mod signed_request;
+mod webhook_signature;
 
 pub use account::{
     Account, AccountStatus, Connection, LoginPath, MetaGrantor, Owner, OwnerKind, Profile,
@@ -28,3 +30,10 @@ pub use post::{
 };
 pub use publish_error::PublishFailure;
 pub use return_to::{AllowedOrigins, ReturnTo, ReturnToError};
+pub use signed_request::{
+    MAX_SIGNED_REQUEST_LEN, SIGNED_REQUEST_MAX_SKEW, SignedRequest, SignedRequestError,
+};
+pub use webhook_signature::{
+    MAX_CHALLENGE_LEN, SubscriptionError, WebhookSignatureError, verify_subscription,
+    verify_webhook_signature,
+};
