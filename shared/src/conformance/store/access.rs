@@ -1,7 +1,7 @@
 //! Owner and member access changes: they land whole with their audit entries, only on the
 //! version they were decided on, and a later login keeps what they decided.
 
-use super::support::{connect, whole_trail};
+use super::support::{assert_not_audited, connect, whole_trail};
 use crate::conformance::fixtures::{audit, connection, grant, grant_set, sealed, tenant, user};
 use crate::domain::{AuditEvent, MemberAccess, Owner, PageRequest, Permission};
 use crate::ports::{AccessWriter, AccountReader, AccountWriter, AuditLog, GrantReader, StoreError};
@@ -101,12 +101,7 @@ where
         store.get_account(&t, &stale.id).await.expect("get"),
         Some(current)
     );
-    assert!(
-        !whole_trail(store, &t)
-            .await
-            .iter()
-            .any(|e| e.id == entry.id)
-    );
+    assert_not_audited(store, &t, &entry).await;
 }
 
 /// Logging in again renews the token and profile but keeps what sharing decided: the owner,

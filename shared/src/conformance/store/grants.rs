@@ -2,7 +2,7 @@
 //! written and removed with their audit entry, and refused (with nothing written) once the
 //! account has moved on from the version the caller's permission was decided on.
 
-use super::support::{connect, whole_trail};
+use super::support::{assert_not_audited, connect, whole_trail};
 use crate::conformance::fixtures::{audit, connection, grant, grant_set, sealed, tenant, user};
 use crate::domain::{Account, AccountId, AuditEvent, Grant, Permission};
 use crate::ports::{AccessWriter, AccountWriter, AuditLog, GrantReader, StoreError};
@@ -192,12 +192,7 @@ where
             .expect("grant"),
         None
     );
-    assert!(
-        !whole_trail(store, &b)
-            .await
-            .iter()
-            .any(|e| e.id == entry.id)
-    );
+    assert_not_audited(store, &b, &entry).await;
 }
 
 /// Granting again replaces the grant: one grant per user and account, the latest one.
@@ -262,12 +257,7 @@ where
             .expect("grant"),
         None
     );
-    assert!(
-        !whole_trail(store, &t)
-            .await
-            .iter()
-            .any(|e| e.id == entry.id)
-    );
+    assert_not_audited(store, &t, &entry).await;
 }
 
 /// Removing a grant answers `true` and audits the removal; removing it again answers
@@ -350,10 +340,5 @@ where
             .expect("grant"),
         Some(given)
     );
-    assert!(
-        !whole_trail(store, &t)
-            .await
-            .iter()
-            .any(|e| e.id == entry.id)
-    );
+    assert_not_audited(store, &t, &entry).await;
 }

@@ -27,6 +27,22 @@ pub(super) async fn whole_trail<S: AuditLog + ?Sized>(
     }
 }
 
+/// Asserts that `entry` is not in the tenant's trail: a refused change must leave no record.
+pub(super) async fn assert_not_audited<S: AuditLog + ?Sized>(
+    store: &S,
+    tenant: &TenantId,
+    entry: &AuditEntry,
+) {
+    assert!(
+        !whole_trail(store, tenant)
+            .await
+            .iter()
+            .any(|e| e.id == entry.id),
+        "a refused change left its audit entry {:?}",
+        entry.event
+    );
+}
+
 /// Connects (or reconnects) the fixture login of `ig_user_id` in `tenant-a`.
 pub(super) async fn connect<S: AccountWriter + ?Sized>(store: &S, ig_user_id: &str) -> Account {
     store
