@@ -63,6 +63,34 @@ pub fn jwt_secret(settings: &Settings, dir: &Path) -> Result<SecretString, Strin
     Ok(SecretString::from(secret))
 }
 
+const SANDBOX_URL_FILE: &str = "sandbox-url";
+
+/// Records where `serve`'s Meta sandbox is reachable, so operator commands run beside it
+/// (`igconnect worker`) talk to the same sandbox, whose containers live in `serve`'s memory.
+pub fn write_sandbox_url(dir: &Path, url: &url::Url) -> Result<(), String> {
+    let path = dir.join(SANDBOX_URL_FILE);
+    std::fs::write(&path, url.as_str()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Where the sandbox of the `serve` using this data directory is: `IGC_SANDBOX_URL`, or what
+/// `serve` recorded when it started.
+pub fn sandbox_url(dir: &Path) -> Result<url::Url, String> {
+    let raw = match std::env::var("IGC_SANDBOX_URL") {
+        Ok(v) if !v.is_empty() => v,
+        _ => {
+            let path = dir.join(SANDBOX_URL_FILE);
+            std::fs::read_to_string(&path).map_err(|_| {
+                format!(
+                    "no Meta app is configured and no sandbox is known: start `igconnect serve \
+                     --data-dir {}` first, or set IGC_SANDBOX_URL",
+                    dir.display()
+                )
+            })?
+        }
+    };
+    url::Url::parse(raw.trim()).map_err(|e| format!("sandbox URL {raw:?} is invalid: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod data_dir;
 mod sandbox;
 mod serve;
 mod token;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ enum Command {
     Token(token::TokenArgs),
     /// Run the Meta sandbox on its own (to point Lambda functions or other tools at it).
     Sandbox(sandbox::SandboxArgs),
+    /// Run the publish worker (scheduled posts, processing videos, retries) against the
+    /// configured store; `--once` runs one pass and exits.
+    Worker(worker::WorkerArgs),
 }
 
 /// Where local state lives; shared by the commands that read it.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Token(args) => token::run(args),
             Command::Sandbox(args) => sandbox::run(args).await,
+            Command::Worker(args) => worker::run(args).await,
         }
     });
     match result {

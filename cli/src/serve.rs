@@ -8,17 +8,18 @@ use igconnect::adapters::graph::GraphClient;
 use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
 use igconnect::http::{
-    self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier, ShareState,
+    self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier, PostsState,
+    ShareState,
 };
-use igconnect::ports::{Meta, SystemClock};
-use igconnect::service::ConnectPolicy;
+use igconnect::ports::{Clock, Meta, Publisher, SystemClock};
+use igconnect::service::{ConnectPolicy, PublishPolicy};
 use igconnect::telemetry::{self, LogFormat};
-use igconnect_sandbox::{self as sandbox, Sandbox, SandboxApps};
+use igconnect_sandbox::{self as sandbox, Sandbox, SandboxApps, SandboxOptions};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use url::Url;
 
-mod backends;
+pub mod backends;
 
 pub use backends::{SealerKind, StoreKind};
 
@@ -41,6 +42,15 @@ pub struct ServeArgs {
     /// Log lines as JSON (as on Lambda) instead of text.
     #[arg(long)]
     json_logs: bool,
+    /// The sandbox waits this long before answering each Graph call (as Meta's latency).
+    #[arg(long, env = "IGC_SANDBOX_LATENCY_MS", default_value_t = 0)]
+    sandbox_latency_ms: u64,
+    /// Posts each sandbox account may publish in 24 hours (content_publishing_limit).
+    #[arg(long, env = "IGC_SANDBOX_PUBLISHING_QUOTA", default_value_t = 100)]
+    sandbox_publishing_quota: u32,
+    /// Status reads a sandbox video container answers IN_PROGRESS before FINISHED.
+    #[arg(long, env = "IGC_SANDBOX_VIDEO_POLLS", default_value_t = 3)]
+    sandbox_video_polls: u32,
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
@@ -72,20 +82,40 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     };
 
     let sandbox_base = origin.join("sandbox/").map_err(|e| e.to_string())?;
-    let sandbox = Sandbox::new(SandboxApps::dev_defaults(), sandbox_base.clone());
+    let sandbox = Sandbox::with_options(
+        SandboxApps::dev_defaults(),
+        sandbox_base.clone(),
+        SandboxOptions {
+            latency: std::time::Duration::from_millis(args.sandbox_latency_ms),
+            publishing_quota: args.sandbox_publishing_quota,
+            video_processing_polls: args.sandbox_video_polls,
+        },
+    );
     let (meta_config, sandboxed) = meta_config(&settings, &sandbox_base);
-    let meta: Arc<dyn Meta> = Arc::new(GraphClient::new(meta_config).map_err(|e| e.to_string())?);
+    let graph = GraphClient::new(meta_config).map_err(|e| e.to_string())?;
+    let meta: Arc<dyn Meta> = Arc::new(graph.clone());
+    let publisher: Arc<dyn Publisher> = Arc::new(graph);
 
     crate::data_dir::ensure(&args.data.data_dir)?;
+    crate::data_dir::write_sandbox_url(&args.data.data_dir, &sandbox_base)?;
     let backends = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
     let secret = crate::data_dir::jwt_secret(&settings, &args.data.data_dir)?;
     let auth = Arc::new(Authenticator::Jwt(Box::new(JwtVerifier::new(
         &secret,
         &settings.jwt,
     ))));
-    let clock = Arc::new(SystemClock);
-
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let policy = publish_policy(&settings);
     let store = backends.store;
+    let sealer = backends.sealer;
+    let worker = crate::worker::Worker {
+        store: store.clone(),
+        sealer: sealer.clone(),
+        meta: publisher.clone(),
+        clock: clock.clone(),
+        policy: policy.clone(),
+    };
+
     let api = http::api_router(
         InitiateState {
             auth: Arc::clone(&auth),
@@ -100,7 +130,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         CallbackState {
             states: store.clone(),
             accounts: store.clone(),
-            sealer: backends.sealer,
+            sealer: sealer.clone(),
             meta,
             clock: clock.clone(),
         },
@@ -110,12 +140,24 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             grants: store.clone(),
         },
         ShareState {
-            auth,
+            auth: Arc::clone(&auth),
             accounts: store.clone(),
             grants: store.clone(),
             writer: store.clone(),
-            audit: store,
+            audit: store.clone(),
+            clock: clock.clone(),
+        },
+        PostsState {
+            auth,
+            accounts: store.clone(),
+            grants: store.clone(),
+            tokens: store.clone(),
+            health: store.clone(),
+            posts: store,
+            sealer,
+            meta: publisher,
             clock,
+            policy: Arc::new(policy),
         },
     );
     let app = http::finish(
@@ -143,6 +185,15 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         invocation(),
         args.data.data_dir.display()
     );
+    if settings.worker_interval.is_zero() {
+        println!("  publish worker: off (IGC_WORKER_INTERVAL_MS=0); run `igconnect worker`");
+    } else {
+        println!(
+            "  publish worker: a pass every {} ms (scheduled posts, videos, retries)",
+            settings.worker_interval.as_millis()
+        );
+        tokio::spawn(worker.run_forever(settings.worker_interval));
+    }
     tracing::info!(%addr, "listening");
 
     axum::serve(listener, app)
@@ -166,9 +217,17 @@ fn invocation() -> String {
     }
 }
 
+/// Publishing's timings, with the in-request wait from the settings.
+pub fn publish_policy(settings: &Settings) -> PublishPolicy {
+    PublishPolicy {
+        in_request_wait: settings.publish_wait,
+        ..PublishPolicy::default()
+    }
+}
+
 /// The Meta configuration: real endpoints for login paths with app credentials, the
 /// sandbox for the others. Returns the names of the sandboxed paths.
-fn meta_config(settings: &Settings, sandbox_base: &Url) -> (MetaConfig, Vec<&'static str>) {
+pub fn meta_config(settings: &Settings, sandbox_base: &Url) -> (MetaConfig, Vec<&'static str>) {
     let real = &settings.meta;
     let mut cfg = sandbox::meta_config(
         sandbox_base,

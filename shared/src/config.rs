@@ -89,6 +89,13 @@ pub struct Settings {
     pub state_ttl: TimeDelta,
     pub table_name: Option<String>,
     pub kms_key_id: Option<String>,
+    /// How long a publish request waits for Meta to process a video before answering 202
+    /// (`IGC_PUBLISH_WAIT_MS`, default 5000, at most 20000: API Gateway gives up at 30 s).
+    pub publish_wait: std::time::Duration,
+    /// Between two passes of `serve`'s publish worker (`IGC_WORKER_INTERVAL_MS`, default
+    /// 5000): scheduled posts go out within this of their time. Zero turns the loop off
+    /// (for running `igconnect worker` on its own).
+    pub worker_interval: std::time::Duration,
 }
 
 impl Settings {
@@ -159,6 +166,24 @@ impl Settings {
                 }
             },
         };
+        let millis = |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            match get(var) {
+                None => Ok(std::time::Duration::from_millis(default)),
+                Some(raw) => match raw.parse::<u64>() {
+                    Ok(ms) if range.contains(&ms) => Ok(std::time::Duration::from_millis(ms)),
+                    _ => Err(ConfigError::Invalid {
+                        var,
+                        reason: format!(
+                            "expected whole milliseconds from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+                },
+            }
+        };
+        let publish_wait = millis("IGC_PUBLISH_WAIT_MS", 5_000, 0..=20_000)?;
+        let worker_interval = millis("IGC_WORKER_INTERVAL_MS", 5_000, 0..=60_000)?;
         Ok(Self {
             meta: MetaConfig {
                 facebook_app: app("IGC_META_APP_ID", "IGC_META_APP_SECRET")?,
@@ -184,6 +209,8 @@ impl Settings {
             state_ttl,
             table_name: get("IGC_TABLE_NAME"),
             kms_key_id: get("IGC_KMS_KEY_ID"),
+            publish_wait,
+            worker_interval,
         })
     }
 }

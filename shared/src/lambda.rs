@@ -16,6 +16,9 @@
 //! routers to DynamoDB (and, for `callback` only, KMS).
 
 mod init_error;
+mod publish;
+
+pub use publish::{PostsPorts, publish, publish_router, publish_worker};
 
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
@@ -46,6 +49,10 @@ pub enum Function {
     List,
     /// Sharing: grants, `PATCH /v1/accounts/{id}` and `GET /v1/audit`.
     Share,
+    /// Publishing: `/v1/accounts/{id}/posts[/{post_id}]`.
+    Publish,
+    /// The scheduled pass over due posts (an EventBridge event, not HTTP).
+    PublishWorker,
 }
 
 impl Function {
@@ -56,6 +63,8 @@ impl Function {
             Self::Callback => "callback",
             Self::List => "list",
             Self::Share => "share",
+            Self::Publish => "publish",
+            Self::PublishWorker => "publish-worker",
         }
     }
 
@@ -83,6 +92,10 @@ impl Function {
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],
             Self::List | Self::Share => &[TABLE],
+            Self::Publish | Self::PublishWorker => &[
+                TABLE,
+                ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
+            ],
         }
     }
 

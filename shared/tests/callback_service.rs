@@ -92,6 +92,7 @@ impl FacebookGraph for ScriptedMeta {
                 kind: Some("OAuthException".into()),
                 message: "An unexpected error has occurred.".into(),
                 fbtrace_id: Some("trace".into()),
+                retry_after_secs: None,
             });
         }
         Ok(Profile {

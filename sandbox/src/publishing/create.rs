@@ -110,20 +110,28 @@ fn kind(
     Ok(kind)
 }
 
-/// At most 2,200 characters, 30 hashtags and 20 @ mentions.
+/// At most 2,200 characters, 30 hashtags and 20 @ mentions. A hashtag is a word starting
+/// with `#` and a letter, digit or `_`; a mention one starting with `@` and a username
+/// character (ASCII letter, digit, `.` or `_`). A lone sigil ("we're # 1", "@ home") tags
+/// nothing, so it is not counted.
 fn check_caption(caption: Option<&str>) -> Result<(), GraphError> {
     let Some(caption) = caption else {
         return Ok(());
     };
-    let words = |prefix: char| {
+    let words = |sigil: char, name: fn(char) -> bool| {
         caption
             .split_whitespace()
-            .filter(|w| w.starts_with(prefix))
+            .filter(|w| {
+                let mut chars = w.chars();
+                chars.next() == Some(sigil) && chars.next().is_some_and(name)
+            })
             .count()
     };
+    let hashtag = |c: char| c.is_alphanumeric() || c == '_';
+    let username = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_';
     if caption.chars().count() > MAX_CAPTION_CHARS
-        || words('#') > MAX_HASHTAGS
-        || words('@') > MAX_MENTIONS
+        || words('#', hashtag) > MAX_HASHTAGS
+        || words('@', username) > MAX_MENTIONS
     {
         return Err(caption_too_long());
     }
@@ -284,6 +292,18 @@ mod tests {
             .join("+");
         assert_eq!(
             code(&format!("image_url=https://a.invalid/a.jpg&caption={tags}")),
+            (36004, Some(2207010))
+        );
+        let lone = ["%23"; 31].join("+") + "+" + &["%40"; 21].join("+");
+        assert!(spec(&format!("image_url=https://a.invalid/a.jpg&caption={lone}")).is_ok());
+        let mentions = (0..21)
+            .map(|i| format!("%40friend{i}"))
+            .collect::<Vec<_>>()
+            .join("+");
+        assert_eq!(
+            code(&format!(
+                "image_url=https://a.invalid/a.jpg&caption={mentions}"
+            )),
             (36004, Some(2207010))
         );
     }

@@ -61,11 +61,27 @@ macro_rules! store_conformance {
                 delete_grant_on_a_moved_on_account_is_a_conflict,
                 update_access_changes_owner_and_member_access,
                 update_access_on_a_stale_version_is_a_conflict,
-                reconnect_keeps_owner_member_access_and_grants;
+                reconnect_keeps_owner_member_access_and_grants,
+                post_fields_round_trip_exactly,
+                insert_with_a_used_key_returns_the_existing_post,
+                the_same_key_on_another_account_or_tenant_is_another_post,
+                get_post_is_tenant_and_account_scoped,
+                find_post_by_key_is_tenant_and_account_scoped,
+                list_posts_is_newest_first_and_account_scoped,
+                list_posts_paginates_without_gaps_or_duplicates,
+                update_post_on_the_next_version_reads_back,
+                update_post_on_a_stale_version_is_a_conflict,
+                update_post_of_an_unknown_post_is_a_conflict,
+                due_posts_are_the_unfinished_ones_due_by_now_earliest_first,
+                updated_due_times_move_posts_on_and_off_the_queue,
+                mark_needs_reauth_changes_the_account_once,
+                mark_needs_reauth_of_an_unknown_account_is_false;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,
                 concurrent_connections_audit_each_save_once,
+                concurrent_inserts_with_one_key_create_one_post,
+                concurrent_updates_from_one_read_have_one_winner,
         );
     };
     ($factory:expr) => {

@@ -4,8 +4,8 @@
 //! token or anything Meta issued.
 
 use super::{
-    Account, AccountId, AuditId, Connection, LoginPath, MemberAccess, Owner, Permission, TenantId,
-    UserId,
+    Account, AccountId, AuditId, Connection, LoginPath, MemberAccess, Owner, Permission, PostId,
+    PostKind, TenantId, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,23 @@ pub enum AuditEvent {
     /// The account changed owner.
     #[serde(rename = "account.transferred")]
     Transferred { from: Owner, to: Owner },
+    /// A post went out on Instagram.
+    #[serde(rename = "post.published")]
+    PostPublished {
+        post_id: PostId,
+        kind: PostKind,
+        media_id: String,
+    },
+    /// A post was refused for good.
+    #[serde(rename = "post.failed")]
+    PostFailed {
+        post_id: PostId,
+        kind: PostKind,
+        code: String,
+    },
+    /// A scheduled post was canceled.
+    #[serde(rename = "post.canceled")]
+    PostCanceled { post_id: PostId, kind: PostKind },
 }
 
 impl AuditEvent {
@@ -59,6 +76,9 @@ impl AuditEvent {
             Self::GrantRemoved { .. } => "grant.removed",
             Self::MemberAccessChanged { .. } => "account.member_access_changed",
             Self::Transferred { .. } => "account.transferred",
+            Self::PostPublished { .. } => "post.published",
+            Self::PostFailed { .. } => "post.failed",
+            Self::PostCanceled { .. } => "post.canceled",
         }
     }
 }

@@ -98,6 +98,18 @@ id_type!(
     AuditId, "audit id", 64
 );
 
+id_type!(
+    /// igconnect's id of a post (a time-ordered UUID, so the newest post sorts last).
+    PostId, "post id", 64
+);
+
+impl PostId {
+    /// A fresh, time-ordered post id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+}
+
 impl AccountId {
     /// A fresh, time-ordered account id.
     pub fn generate() -> Self {

@@ -18,15 +18,17 @@ pub use account::{
 };
 pub use audit::{AuditEntry, AuditEvent};
 pub use caller::{Caller, Role};
-pub use ids::{AccountId, AuditId, IdError, IgUserId, TenantId, UserId};
+pub use ids::{AccountId, AuditId, IdError, IgUserId, PostId, TenantId, UserId};
 pub use oauth_state::{OAuthState, STATE_TTL, StateKey, StateToken};
 pub use page::{Cursor, CursorKey, Page, PageError, PageRequest};
 pub use permission::{Denied, Grant, MemberAccess, Permission, permission_of, require};
 pub use post::{
-    AltText, Caption, Handle, LocationId, MAX_ALT_TEXT_CHARS, MAX_CAPTION_CHARS, MAX_COLLABORATORS,
-    MAX_HANDLE_CHARS, MAX_HASHTAGS, MAX_MENTIONS, MAX_USER_TAGS, MediaItem, MediaItemRequest,
-    MediaKind, MediaUrl, PostError, PostKind, PostOption, PostOptions, PostOptionsRequest,
-    PostRequest, PostSpec, TagPosition, UrlField, UserTag, UserTagRequest,
+    AltText, CancelRefused, Caption, ContainerParams, Handle, IdempotencyKey, LocationId,
+    MAX_ALT_TEXT_CHARS, MAX_CAPTION_CHARS, MAX_COLLABORATORS, MAX_HANDLE_CHARS, MAX_HASHTAGS,
+    MAX_IDEMPOTENCY_KEY_LEN, MAX_MENTIONS, MAX_USER_TAGS, MediaItem, MediaItemRequest, MediaKind,
+    MediaUrl, NewPost, Post, PostError, PostFailure, PostKind, PostOption, PostOptions,
+    PostOptionsRequest, PostRequest, PostSpec, PostStatus, Progress, TagPosition, UrlField,
+    UserTag, UserTagRequest,
 };
 pub use publish_error::PublishFailure;
 pub use return_to::{AllowedOrigins, ReturnTo, ReturnToError};

@@ -1,6 +1,6 @@
 //! Cursor pagination. Cursors are opaque to clients so storage can change how it resumes.
 
-use super::{AccountId, AuditId};
+use super::{AccountId, AuditId, PostId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -31,6 +31,13 @@ impl CursorKey for AccountId {
 
 impl CursorKey for AuditId {
     const TAG: &'static str = "e1";
+    fn parse_key(s: &str) -> Option<Self> {
+        Self::parse(s).ok()
+    }
+}
+
+impl CursorKey for PostId {
+    const TAG: &'static str = "p1";
     fn parse_key(s: &str) -> Option<Self> {
         Self::parse(s).ok()
     }

@@ -87,8 +87,8 @@ impl From<VisibleAccount> for AccountView {
 
 #[derive(Deserialize)]
 pub struct ListQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
+    pub(super) limit: Option<u32>,
+    pub(super) cursor: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod connect;
 mod extract;
+mod posts;
 mod problem;
 mod share;
 mod trace;
@@ -14,10 +15,10 @@ pub use auth::{Authenticator, JwtVerifier, mint_token};
 pub use problem::{ApiResult, Problem};
 
 use crate::ports::{
-    AccessWriter, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta, OAuthStates,
-    Sealer,
+    AccessWriter, AccountHealth, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta,
+    OAuthStates, PostStore, Publisher, Sealer, TokenReader,
 };
-use crate::service::ConnectPolicy;
+use crate::service::{ConnectPolicy, PublishPolicy};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Method;
@@ -36,6 +37,10 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::PUT, "/v1/accounts/{id}/grants/{user_id}"),
     (Method::DELETE, "/v1/accounts/{id}/grants/{user_id}"),
     (Method::GET, "/v1/audit"),
+    (Method::POST, "/v1/accounts/{id}/posts"),
+    (Method::GET, "/v1/accounts/{id}/posts"),
+    (Method::GET, "/v1/accounts/{id}/posts/{post_id}"),
+    (Method::DELETE, "/v1/accounts/{id}/posts/{post_id}"),
 ];
 
 /// What `initiate` needs: no account storage, no Sealer.
@@ -77,6 +82,28 @@ pub struct ShareState {
     pub writer: Arc<dyn AccessWriter>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// What publishing needs: the one request path besides `callback` that unseals tokens (one
+/// account's, once per attempt), and that talks to Meta's publishing endpoints.
+#[derive(Clone)]
+pub struct PostsState {
+    pub auth: Arc<Authenticator>,
+    pub accounts: Arc<dyn AccountReader>,
+    pub grants: Arc<dyn GrantReader>,
+    pub tokens: Arc<dyn TokenReader>,
+    pub health: Arc<dyn AccountHealth>,
+    pub posts: Arc<dyn PostStore>,
+    pub sealer: Arc<dyn Sealer>,
+    pub meta: Arc<dyn Publisher>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: Arc<PublishPolicy>,
+}
+
+impl FromRef<PostsState> for Arc<Authenticator> {
+    fn from_ref(s: &PostsState) -> Self {
+        Arc::clone(&s.auth)
+    }
 }
 
 impl FromRef<InitiateState> for Arc<Authenticator> {
@@ -139,6 +166,21 @@ pub fn share_routes(state: ShareState) -> Router {
         .with_state(state)
 }
 
+/// Publishing: `POST`/`GET /v1/accounts/{id}/posts`, `GET`/`DELETE
+/// /v1/accounts/{id}/posts/{post_id}`.
+pub fn posts_routes(state: PostsState) -> Router {
+    Router::new()
+        .route(
+            "/v1/accounts/{id}/posts",
+            get(posts::list).post(posts::create),
+        )
+        .route(
+            "/v1/accounts/{id}/posts/{post_id}",
+            get(posts::get).delete(posts::cancel),
+        )
+        .with_state(state)
+}
+
 /// `GET /v1/health`.
 pub fn health_routes() -> Router {
     Router::new().route(
@@ -163,10 +205,12 @@ pub fn api_router(
     callback: CallbackState,
     accounts: AccountsState,
     share: ShareState,
+    posts: PostsState,
 ) -> Router {
     health_routes()
         .merge(initiate_routes(initiate))
         .merge(callback_routes(callback))
         .merge(accounts_routes(accounts))
         .merge(share_routes(share))
+        .merge(posts_routes(posts))
 }

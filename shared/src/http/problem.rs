@@ -5,35 +5,46 @@ use crate::service::ServiceError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A problem details body (`application/problem+json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Box<str>,
     pub title: &'static str,
     pub status: u16,
-    pub code: &'static str,
+    pub code: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Extension members (RFC 9457 section 3.2), e.g. the failed post.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    extensions: Option<Box<Map<String, Value>>>,
     #[serde(skip)]
     html: bool,
     /// The `WWW-Authenticate` challenge of a 401 (RFC 6750).
     #[serde(skip)]
-    challenge: Option<String>,
+    challenge: Option<Box<str>>,
 }
 
 impl Problem {
     /// A problem with `status`, stable `code` and a human `title`.
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        title: &'static str,
+    ) -> Self {
+        let code = code.into();
         Self {
             // A URN, not a URL on a domain we may not control: clients match on it (or on
             // `code`), nothing dereferences it. README lists every code.
-            kind: format!("urn:igconnect:problem:{code}"),
+            kind: format!("urn:igconnect:problem:{code}").into(),
             title,
             status: status.as_u16(),
             code,
             detail: None,
+            extensions: None,
             html: false,
             challenge: None,
         }
@@ -42,6 +53,15 @@ impl Problem {
     /// Adds a human explanation of this occurrence.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds an extension member; `type`, `title`, `status`, `code` and `detail` are not
+    /// extension names.
+    pub fn with(mut self, name: &str, value: Value) -> Self {
+        self.extensions
+            .get_or_insert_with(Default::default)
+            .insert(name.to_owned(), value);
         self
     }
 
@@ -71,7 +91,7 @@ impl Problem {
             "Authentication required",
         )
         .detail(detail);
-        problem.challenge = Some(challenge);
+        problem.challenge = Some(challenge.into());
         problem
     }
 
@@ -122,7 +142,7 @@ impl IntoResponse for Problem {
                  <p>Go back to the app and start again.</p></main></body></html>",
                 title = escape(self.title),
                 detail = escape(self.detail.as_deref().unwrap_or("")),
-                code = self.code,
+                code = escape(&self.code),
             );
             (status, Html(body)).into_response()
         } else {

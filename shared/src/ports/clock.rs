@@ -17,3 +17,13 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+/// A clock stopped at one instant: `igconnect worker --now` and tests travel in time with it.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}

@@ -4,16 +4,18 @@
 
 mod clock;
 mod meta;
+mod publisher;
 mod sealer;
 mod store;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use meta::{
     FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,
     IssuedToken, Meta, MetaError, PermissionGrant,
 };
+pub use publisher::{ContainerStatus, GraphAccount, PublishedMedia, Publisher, PublishingLimit};
 pub use sealer::{EncryptionContext, Purpose, SealError, SealedSecret, Sealer};
 pub use store::{
-    AccessWriter, AccountReader, AccountWriter, AuditLog, GrantReader, OAuthStates, Store,
-    StoreError, TokenReader,
+    AccessWriter, AccountHealth, AccountReader, AccountWriter, AuditLog, GrantReader, OAuthStates,
+    PostInsert, PostQueue, PostStore, Store, StoreError, TokenReader,
 };

@@ -3,10 +3,11 @@
 
 use super::SealedSecret;
 use crate::domain::{
-    Account, AccountId, AuditEntry, AuditId, Connection, Grant, OAuthState, Page, PageRequest,
-    StateKey, TenantId, UserId,
+    Account, AccountId, AuditEntry, AuditId, Connection, Grant, IdempotencyKey, OAuthState, Page,
+    PageRequest, Post, PostId, StateKey, TenantId, UserId,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 /// Why storage failed. Messages never hold secrets: adapters only report what went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -140,11 +141,91 @@ pub trait AuditLog: Send + Sync {
     ) -> Result<Page<AuditEntry, AuditId>, StoreError>;
 }
 
+/// Marking an account whose token Meta refused.
+#[async_trait]
+pub trait AccountHealth: Send + Sync {
+    /// Sets the account `needs_reauth` (it keeps its grants and posts), unless it already
+    /// is or no longer exists. `true` when this call changed it, so whoever reacts to the
+    /// change (an event, an audit entry) does so once.
+    async fn mark_needs_reauth(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// What [`PostStore::insert_post`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostInsert {
+    /// The post was stored.
+    Created,
+    /// The account already has a post with this idempotency key: this one, unchanged.
+    Existing(Box<Post>),
+}
+
+/// Posts and their publishing progress.
+#[async_trait]
+pub trait PostStore: Send + Sync {
+    /// Stores a new post (version 1), unless the account already has a post with the same
+    /// idempotency key: then nothing is written and that post is returned. Atomic: of any
+    /// number of concurrent inserts with one key, exactly one creates.
+    async fn insert_post(&self, post: &Post) -> Result<PostInsert, StoreError>;
+
+    /// The account's post made with idempotency key `key`, if any.
+    async fn find_post_by_key(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Post>, StoreError>;
+
+    /// One post of one of the tenant's accounts.
+    async fn get_post(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        id: &PostId,
+    ) -> Result<Option<Post>, StoreError>;
+
+    /// An account's posts, newest first, one page at a time.
+    async fn list_posts(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        page: &PageRequest<PostId>,
+    ) -> Result<Page<Post, PostId>, StoreError>;
+
+    /// Replaces the stored post with `post`, whose `version` is one more than the version
+    /// it was read at, together with `audit` in one transaction; [`StoreError::Conflict`]
+    /// (and nothing written) when the stored post is no longer at that version. This is
+    /// what makes a step happen once: two workers that read the same version cannot both
+    /// record the next step.
+    async fn update_post(&self, post: &Post, audit: Option<&AuditEntry>) -> Result<(), StoreError>;
+}
+
+/// Finding the posts a worker has to look at, across tenants.
+#[async_trait]
+pub trait PostQueue: Send + Sync {
+    /// Posts not in a final status whose `due_at` is at or before `now`, earliest due
+    /// first, at most `limit`. Read from an index on due time, never a scan.
+    async fn due_posts(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Post>, StoreError>;
+}
+
 /// Every storage capability at once: what a Store adapter implements. Only whole-stack
 /// wiring (`igconnect serve`) holds one; it hands each route group the single ports it
 /// needs, so no handler can reach more than its own.
 pub trait Store:
-    OAuthStates + AccountReader + AccountWriter + TokenReader + GrantReader + AccessWriter + AuditLog
+    OAuthStates
+    + AccountReader
+    + AccountWriter
+    + TokenReader
+    + GrantReader
+    + AccessWriter
+    + AuditLog
+    + AccountHealth
+    + PostStore
+    + PostQueue
 {
 }
 
@@ -156,5 +237,8 @@ impl<T> Store for T where
         + GrantReader
         + AccessWriter
         + AuditLog
+        + AccountHealth
+        + PostStore
+        + PostQueue
 {
 }

@@ -1,6 +1,6 @@
 //! The use-case layer's one error type, mapped once to problem details at the HTTP edge.
 
-use crate::domain::LoginPath;
+use crate::domain::{LoginPath, PostError};
 use crate::ports::{MetaError, SealError, StoreError};
 
 /// Why a use case refused or failed.
@@ -34,6 +34,15 @@ pub enum ServiceError {
     Seal(#[from] SealError),
     #[error(transparent)]
     Meta(#[from] MetaError),
+}
+
+impl From<PostError> for ServiceError {
+    fn from(e: PostError) -> Self {
+        Self::Invalid {
+            code: e.code(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 impl ServiceError {

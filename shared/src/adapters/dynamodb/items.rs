@@ -1,12 +1,19 @@
 //! Item shapes of the single table, and their conversion to and from the domain. See
-//! `docs/dynamodb.md` for the design; this file and its submodules (`grant`, `audit`) are
-//! its only encoder.
+//! `docs/dynamodb.md` for the design; this file and its submodules (`grant`, `audit`,
+//! `post`, `health`) are its only encoder.
 
 mod audit;
 mod grant;
+mod health;
+mod post;
 
 pub(super) use audit::{AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key};
 pub(super) use grant::{GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between};
+pub(super) use health::{NEEDS_REAUTH_CONDITION, needs_reauth_update};
+pub(super) use post::{
+    DUE_SHARDS, IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key,
+    post_from_item, post_id_of_idem, post_item, post_key, posts_of,
+};
 
 use crate::domain::{
     Account, AccountId, AccountStatus, IgUserId, LoginPath, MemberAccess, MetaGrantor, OAuthState,

@@ -6,7 +6,9 @@
 
 mod access;
 mod audit;
+mod health;
 mod items;
+mod posts;
 mod table;
 mod writes;
 

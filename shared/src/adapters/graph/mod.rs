@@ -1,7 +1,10 @@
 //! The Graph/OAuth client for both login paths, over reqwest (rustls). Every base URL comes
 //! from [`MetaConfig`], so the same client talks to Meta or to the sandbox.
 
+mod publishing;
+mod usage;
 mod wire;
+mod wire_publishing;
 
 use crate::config::{MetaApp, MetaConfig, join};
 use crate::domain::{IgUserId, Profile, StateToken};
@@ -90,12 +93,13 @@ async fn call<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, Me
         .await
         .map_err(|e| MetaError::Transport(e.without_url().to_string()))?;
     let status = res.status();
+    let usage = usage::UsageHeaders::of(res.headers());
     let body = res
         .bytes()
         .await
         .map_err(|e| MetaError::Transport(e.without_url().to_string()))?;
     if !status.is_success() {
-        return Err(api_error(status.as_u16(), &body));
+        return Err(api_error(status.as_u16(), &body, &usage));
     }
     serde_json::from_slice(&body).map_err(|e| {
         MetaError::Decode(format!(
@@ -107,28 +111,40 @@ async fn call<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, Me
     })
 }
 
-fn api_error(status: u16, body: &[u8]) -> MetaError {
-    if let Ok(env) = serde_json::from_slice::<wire::GraphErrorEnvelope>(body) {
-        return MetaError::Api {
+/// Meta's error envelope (either shape) as [`MetaError::Api`]; a throttling error also gets
+/// the back-off Meta's usage headers estimate.
+fn api_error(status: u16, body: &[u8], usage: &usage::UsageHeaders) -> MetaError {
+    let mut error = if let Ok(env) = serde_json::from_slice::<wire::GraphErrorEnvelope>(body) {
+        MetaError::Api {
             status,
             code: env.error.code,
             subcode: env.error.error_subcode,
             kind: env.error.kind,
             message: env.error.message,
             fbtrace_id: env.error.fbtrace_id,
-        };
-    }
-    if let Ok(e) = serde_json::from_slice::<wire::InstagramApiError>(body) {
-        return MetaError::Api {
+            retry_after_secs: None,
+        }
+    } else if let Ok(e) = serde_json::from_slice::<wire::InstagramApiError>(body) {
+        MetaError::Api {
             status,
             code: e.code,
             subcode: None,
             kind: Some(e.error_type),
             message: e.error_message,
             fbtrace_id: None,
-        };
+            retry_after_secs: None,
+        }
+    } else {
+        return MetaError::Transport(format!("HTTP {status} without Meta's error envelope"));
+    };
+    if error.is_rate_limited()
+        && let MetaError::Api {
+            retry_after_secs, ..
+        } = &mut error
+    {
+        *retry_after_secs = usage.retry_after_secs();
     }
-    MetaError::Transport(format!("HTTP {status} without Meta's error envelope"))
+    error
 }
 
 fn ig_user_id(raw: String) -> Result<IgUserId, MetaError> {
@@ -332,5 +348,46 @@ impl InstagramGraph for GraphClient {
             user_id: ig_user_id(user_id)?,
             profile: fields.into_profile(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn usage(buc: &str) -> usage::UsageHeaders {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-business-use-case-usage",
+            HeaderValue::from_str(buc).unwrap(),
+        );
+        usage::UsageHeaders::of(&headers)
+    }
+
+    const FIVE_MINUTES: &str =
+        r#"{"1":[{"type":"instagram","estimated_time_to_regain_access":5}]}"#;
+
+    #[test]
+    fn a_throttling_error_carries_the_usage_headers_estimate() {
+        let body = br#"{"error":{"message":"(#4) Application request limit reached","type":"OAuthException","code":4,"is_transient":true,"fbtrace_id":"t"}}"#;
+        let e = api_error(400, body, &usage(FIVE_MINUTES));
+        assert!(e.is_rate_limited());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn other_errors_ignore_the_usage_headers() {
+        let body = br#"{"error":{"message":"bad","type":"OAuthException","code":100}}"#;
+        let e = api_error(400, body, &usage(FIVE_MINUTES));
+        assert_eq!(e.retry_after(), None);
+        assert!(!e.outcome_unknown());
+    }
+
+    #[test]
+    fn a_server_error_without_metas_envelope_is_transport_with_an_unknown_outcome() {
+        let e = api_error(502, b"<html>Bad Gateway</html>", &usage("{}"));
+        assert!(matches!(e, MetaError::Transport(_)));
+        assert!(e.outcome_unknown());
     }
 }

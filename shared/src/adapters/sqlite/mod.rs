@@ -5,6 +5,9 @@
 mod access;
 mod accounts;
 mod audit;
+mod health;
+mod post_rows;
+mod posts;
 mod rows;
 mod states;
 
@@ -68,6 +71,36 @@ CREATE TABLE audit (
     event       TEXT NOT NULL,
     PRIMARY KEY (tenant, id)
 );
+"#,
+    r#"
+CREATE TABLE posts (
+    tenant              TEXT NOT NULL,
+    account_id          TEXT NOT NULL,
+    id                  TEXT NOT NULL,
+    created_by          TEXT NOT NULL,
+    idempotency_key     TEXT NOT NULL,
+    idempotency_digest  TEXT NOT NULL,
+    request_fingerprint TEXT NOT NULL,
+    request             TEXT NOT NULL,
+    kind                TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    publish_at          INTEGER,
+    progress            TEXT NOT NULL,
+    media_id            TEXT,
+    permalink           TEXT,
+    failure_code        TEXT,
+    failure_message     TEXT,
+    due_at              INTEGER,
+    attempts            INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    published_at        INTEGER,
+    version             INTEGER NOT NULL,
+    PRIMARY KEY (tenant, account_id, id),
+    UNIQUE (tenant, account_id, idempotency_digest)
+);
+CREATE INDEX posts_due ON posts (due_at, id)
+    WHERE due_at IS NOT NULL AND status IN ('scheduled', 'processing');
 "#,
 ];
 

@@ -4,6 +4,10 @@ mod access;
 mod accounts;
 mod audit;
 mod grants;
+mod health;
+mod post_fixtures;
+mod post_updates;
+mod posts;
 mod states;
 mod support;
 
@@ -11,4 +15,7 @@ pub use access::*;
 pub use accounts::*;
 pub use audit::*;
 pub use grants::*;
+pub use health::*;
+pub use post_updates::*;
+pub use posts::*;
 pub use states::*;

@@ -1,13 +1,13 @@
 //! The four things a user can publish, and which options Meta takes on each. The option
 //! table lives here so that the request parser and the error messages cannot disagree.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::RangeInclusive;
 
 /// What is being published; it decides how many media items a post takes and which
 /// options apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PostKind {
     /// One image in the feed.

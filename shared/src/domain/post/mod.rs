@@ -21,16 +21,19 @@
 //! Checks run in that order and the first failure is reported.
 
 mod caption;
+mod containers;
 mod error;
 mod handle;
 mod kind;
 mod media;
 mod options;
+mod record;
 mod request;
 #[cfg(test)]
 mod tests;
 
 pub use caption::{Caption, MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS};
+pub use containers::ContainerParams;
 pub use error::{PostError, UrlField};
 pub use handle::{Handle, MAX_HANDLE_CHARS};
 pub use kind::{PostKind, PostOption};
@@ -39,6 +42,10 @@ pub use media::{
     UserTag,
 };
 pub use options::{LocationId, MAX_COLLABORATORS, PostOptions};
+pub use record::{
+    CancelRefused, IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN, NewPost, Post, PostFailure, PostStatus,
+    Progress,
+};
 pub use request::{MediaItemRequest, PostOptionsRequest, PostRequest, UserTagRequest};
 
 use chrono::{DateTime, Utc};
@@ -112,6 +119,14 @@ impl PostRequest {
             publish_at: self.publish_at,
             options,
         })
+    }
+}
+
+impl PostRequest {
+    /// Parses a request accepted earlier (stored with its post): every rule is checked
+    /// again, except that `publish_at` is no longer compared with the clock.
+    pub fn parse_accepted(&self) -> Result<PostSpec, PostError> {
+        self.parse(DateTime::<Utc>::MIN_UTC)
     }
 }
 

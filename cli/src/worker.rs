@@ -1,0 +1,149 @@
+//! `igconnect worker`: the publish worker against the configured store, beside a running
+//! `serve` or alone. `--once` runs one pass, prints what it did and exits: operators drain
+//! work by hand with it, and tests travel in time with `--now`.
+
+use crate::DataDirArg;
+use crate::serve::{SealerKind, StoreKind, backends, meta_config, publish_policy};
+use chrono::{DateTime, Utc};
+use igconnect::adapters::graph::GraphClient;
+use igconnect::config::Settings;
+use igconnect::ports::{Clock, FixedClock, Publisher, Sealer, Store, SystemClock};
+use igconnect::service::{PassReport, PublishDeps, PublishPolicy, work_once};
+use igconnect::telemetry::{self, LogFormat};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Run one pass, print what it did and exit (otherwise a pass every --interval-secs).
+    #[arg(long)]
+    once: bool,
+    /// Take this instant (RFC 3339) as now: whatever is due by then is worked on.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+    /// Seconds between passes when not --once.
+    #[arg(long, default_value_t = 5)]
+    interval_secs: u64,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Where posts are stored (the same as `serve`'s).
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    store: StoreKind,
+    /// How tokens are sealed (the same as `serve`'s).
+    #[arg(long, value_enum, default_value_t = SealerKind::Keyring)]
+    sealer: SealerKind,
+    /// Log lines as JSON instead of text.
+    #[arg(long)]
+    json_logs: bool,
+}
+
+fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("expected an RFC 3339 instant such as 2026-01-31T09:00:00Z: {e}"))
+}
+
+/// What a pass runs on, built once.
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub sealer: Arc<dyn Sealer>,
+    pub meta: Arc<dyn Publisher>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: PublishPolicy,
+}
+
+impl Worker {
+    /// One pass over everything due; stops after `budget`.
+    pub async fn pass(&self, budget: Duration) -> Result<PassReport, String> {
+        let deps = PublishDeps {
+            accounts: self.store.as_ref(),
+            grants: self.store.as_ref(),
+            tokens: self.store.as_ref(),
+            health: self.store.as_ref(),
+            posts: self.store.as_ref(),
+            sealer: self.sealer.as_ref(),
+            meta: self.meta.as_ref(),
+            clock: self.clock.as_ref(),
+            policy: &self.policy,
+        };
+        work_once(deps, self.store.as_ref(), budget)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Passes forever, one every `interval`; a failed pass is logged and the next one runs.
+    pub async fn run_forever(self, interval: Duration) {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = self.pass(interval.max(Duration::from_secs(60))).await {
+                tracing::error!(error = %e, "publish worker pass failed");
+            }
+        }
+    }
+}
+
+pub async fn run(args: WorkerArgs) -> Result<(), String> {
+    telemetry::init(if args.json_logs {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    });
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    crate::data_dir::ensure(&args.data.data_dir)?;
+    let built = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
+    let meta_cfg = if settings.meta.facebook_app.is_some() && settings.meta.instagram_app.is_some()
+    {
+        settings.meta.clone()
+    } else {
+        let sandbox = crate::data_dir::sandbox_url(&args.data.data_dir)?;
+        meta_config(&settings, &sandbox).0
+    };
+    let meta: Arc<dyn Publisher> = Arc::new(GraphClient::new(meta_cfg).map_err(|e| e.to_string())?);
+    let clock: Arc<dyn Clock> = match args.now {
+        Some(now) => Arc::new(FixedClock(now)),
+        None => Arc::new(SystemClock),
+    };
+    let mut policy = publish_policy(&settings);
+    // A crash test's hook: the attempt hangs right after recording its containers, so the
+    // test can kill this process at exactly that point.
+    policy.hold_after_containers =
+        std::env::var("IGC_TEST_HOLD_AFTER_CONTAINERS").is_ok_and(|v| v == "1");
+    let worker = Worker {
+        store: built.store,
+        sealer: built.sealer,
+        meta,
+        clock,
+        policy,
+    };
+    if !args.once {
+        worker
+            .run_forever(Duration::from_secs(args.interval_secs.max(1)))
+            .await;
+        return Ok(());
+    }
+    let report = worker.pass(Duration::from_secs(600)).await?;
+    println!(
+        "publish worker: taken {}, published {}, failed {}, unconfirmed {}, waiting {}, skipped {}, errors {}{}",
+        report.taken,
+        report.published,
+        report.failed,
+        report.unconfirmed,
+        report.waiting,
+        report.skipped,
+        report.errors,
+        if report.out_of_time {
+            " (stopped at its deadline; run again for the rest)"
+        } else {
+            ""
+        }
+    );
+    if report.errors > 0 {
+        return Err(format!(
+            "{} due post(s) could not be worked on; they stay due (see the log)",
+            report.errors
+        ));
+    }
+    Ok(())
+}
