@@ -1,6 +1,6 @@
-//! Publishing over raw HTTP (igconnect's Graph client does not publish yet): an account on
-//! one of the two Graph hosts with a token that may publish for it, and the calls of the
-//! container flow.
+//! Publishing over raw HTTP, to pin the sandbox's own answers (the Graph client's
+//! publishing is tested in `graph_publishing.rs`): an account on one of the two Graph hosts
+//! with a token that may publish for it, and the calls of the container flow.
 
 use super::{Harness, NOVA_CREATES, PIXEL_CAFE, VERSION};
 use igconnect::ports::FacebookGraph;

@@ -34,6 +34,8 @@ pub struct LimitResponse {
     pub data: Vec<LimitRow>,
 }
 
+/// The one row of the limit: fields Meta leaves out when not asked are optional here, and
+/// refused in [`LimitResponse::into_limit`].
 #[derive(Deserialize)]
 pub struct LimitRow {
     #[serde(default)]
@@ -42,6 +44,7 @@ pub struct LimitRow {
     pub config: Option<LimitConfig>,
 }
 
+/// `config`: the quota (`quota_duration`, always a day so far, is not needed).
 #[derive(Deserialize)]
 pub struct LimitConfig {
     pub quota_total: u32,
