@@ -274,6 +274,36 @@ async fn inspect_tokens(State(sandbox): State<Sandbox>) -> Response {
     errors::no_store(axum::Json(body).into_response())
 }
 
+/// `GET _inspect/media`: every post published through the sandbox, oldest first, whoever
+/// owns it, so black-box tests can count what reached "Instagram" without a token.
+/// Carousel items are not listed apart; their album says how many it holds. Sandbox only.
+async fn inspect_media(State(sandbox): State<Sandbox>) -> Response {
+    let store = sandbox.publishing();
+    let owners = catalogue::PAGE_INSTAGRAM_ACCOUNTS
+        .iter()
+        .chain(catalogue::INSTAGRAM_LOGIN_ACCOUNTS.iter())
+        .map(|a| a.id);
+    let mut media: Vec<_> = owners.flat_map(|o| store.posts_of(o)).collect();
+    // Media ids count up with equal lengths: their order is the order of publishing.
+    media.sort_by(|a, b| a.id.cmp(&b.id));
+    let data: Vec<serde_json::Value> = media
+        .iter()
+        .map(|m| {
+            let reel = m.kind.product_type() == "REELS";
+            serde_json::json!({
+                "id": m.id,
+                "owner": m.owner,
+                "caption": m.caption,
+                "media_type": m.kind.media_type(),
+                "media_product_type": m.kind.product_type(),
+                "is_shared_to_feed": reel.then_some(m.share_to_feed),
+                "children": m.children.len(),
+            })
+        })
+        .collect();
+    axum::Json(serde_json::json!({ "data": data })).into_response()
+}
+
 /// `POST _inspect/clock?advance_seconds=N`: moves the sandbox's clock forward by N seconds
 /// (0 to 400 days) and answers the sandbox's new time. Sandbox only.
 async fn advance_clock_route(State(sandbox): State<Sandbox>, RawQuery(q): RawQuery) -> Response {

@@ -28,6 +28,7 @@ pub(crate) fn router(sandbox: &Sandbox) -> Router {
         )
         .route("/_inspect/tokens", get(super::inspect_tokens))
         .route("/_inspect/clock", post(super::advance_clock_route))
+        .route("/_inspect/media", get(super::inspect_media))
         .merge(meta_apis(sandbox))
         .fallback(super::not_found)
         .with_state(sandbox.clone())

@@ -45,6 +45,8 @@ pub struct Server {
     data_dir: tempfile::TempDir,
     /// The extra environment the server was started with; `token` mints under it too.
     env: Vec<(String, String)>,
+    /// The extra `serve` arguments it was started with (`--store`, `--sealer`, ...).
+    args: Vec<String>,
     pub origin: Url,
     /// A client that does not follow redirects, so tests see every 302/303.
     pub http: reqwest::Client,
@@ -120,6 +122,7 @@ impl Server {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            args: args.iter().map(|a| a.to_string()).collect(),
             origin,
             http,
         }
@@ -164,6 +167,27 @@ impl Server {
             .expect("utf-8")
             .trim()
             .to_owned()
+    }
+
+    /// The extra environment the server was started with.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The backend flags the server was started with (`--store X`, `--sealer Y`), which
+    /// another process on the same data (`igconnect worker`) must be given too.
+    pub fn backend_args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut args = self.args.iter();
+        while let Some(a) = args.next() {
+            if a == "--store" || a == "--sealer" {
+                out.push(a.clone());
+                out.extend(args.next().cloned());
+            } else if a.starts_with("--store=") || a.starts_with("--sealer=") {
+                out.push(a.clone());
+            }
+        }
+        out
     }
 
     /// Everything the server printed so far (stdout and stderr lines).
