@@ -6,7 +6,7 @@
 
 use super::{PostKind, PostRequest};
 use crate::domain::{AccountId, PostId, TenantId, UserId};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -191,6 +191,8 @@ impl Post {
     /// is leased to the request for `lease`, after which a worker takes it over if the
     /// request died on the way.
     pub fn new(new: NewPost, now: DateTime<Utc>, lease: TimeDelta) -> Self {
+        // Stores keep milliseconds; a post answered from memory must read the same.
+        let now = now.trunc_subsecs(3);
         let (status, due_at) = match new.publish_at {
             Some(at) => (PostStatus::Scheduled, at),
             None => (PostStatus::Processing, now + lease),
@@ -222,7 +224,7 @@ impl Post {
     /// The next version of the post, written at `now`: what every change starts from.
     pub fn next(&self, now: DateTime<Utc>) -> Self {
         Self {
-            updated_at: now,
+            updated_at: now.trunc_subsecs(3),
             version: self.version + 1,
             ..self.clone()
         }
@@ -255,7 +257,7 @@ impl Post {
             media_id,
             permalink,
             due_at: None,
-            published_at: Some(now),
+            published_at: Some(now.trunc_subsecs(3)),
             ..self.next(now)
         }
     }

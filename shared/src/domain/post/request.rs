@@ -22,13 +22,13 @@ pub struct PostRequest {
     #[serde(default)]
     pub media: Vec<MediaItemRequest>,
     /// The text under the post.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// When to publish (RFC 3339); absent means now.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_at: Option<DateTime<Utc>>,
     /// The options only some kinds of post take.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<PostOptionsRequest>,
 }
 
@@ -41,10 +41,10 @@ pub struct MediaItemRequest {
     /// `image` or `video`.
     pub kind: String,
     /// The image's description for screen readers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_text: Option<String>,
     /// The people tagged in it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Vec<UserTagRequest>>,
 }
 
@@ -55,10 +55,10 @@ pub struct UserTagRequest {
     /// The tagged account, with or without `@`.
     pub username: String,
     /// From the left edge, 0 to 1; images only.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<f64>,
     /// From the top edge, 0 to 1; images only.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<f64>,
 }
 
@@ -67,18 +67,18 @@ pub struct UserTagRequest {
 #[serde(deny_unknown_fields)]
 pub struct PostOptionsRequest {
     /// Reels: also show the reel in the feed grid.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_to_feed: Option<bool>,
     /// Reels: the cover image's URL.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_url: Option<String>,
     /// Reels: the thumbnail frame, in milliseconds from the start.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumb_offset: Option<u64>,
     /// Not on stories: the id of the place the post is tagged with.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Not on stories: the accounts invited to co-author the post.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<Vec<String>>,
 }
