@@ -36,7 +36,10 @@ pub struct PublishPolicy {
     /// The first back-off after a transient failure; doubled each time up to `max_backoff`.
     pub first_backoff: TimeDelta,
     pub max_backoff: TimeDelta,
-    /// Posts a worker publishes at once.
+    /// Posts a worker publishes at once. An image post is five calls to Meta in a row, so
+    /// at ~50 ms a call 64 at once is ~250 posts/s at most; the due queue is read in
+    /// batches of `worker_batch`, each worked through before the next, so 64 also covers a
+    /// batch of 100 in two rounds (32 took four: under 100 posts/s, see docs/publishing.md).
     pub worker_concurrency: usize,
     /// Posts a worker reads from the due index per query.
     pub worker_batch: u32,
@@ -55,7 +58,7 @@ impl Default for PublishPolicy {
             max_attempts: 6,
             first_backoff: TimeDelta::seconds(30),
             max_backoff: TimeDelta::hours(1),
-            worker_concurrency: 32,
+            worker_concurrency: 64,
             worker_batch: 100,
             hold_after_containers: false,
         }
