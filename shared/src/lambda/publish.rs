@@ -2,7 +2,7 @@
 //! `publish-worker` (a pass over due posts, run by an EventBridge schedule every minute).
 //! Both unseal tokens, so both get the KMS client; neither gets the access writer.
 
-use super::{Function, InitError, authenticator, aws_config, env, settings_for, table};
+use super::{Function, InitError, authenticator, aws_config, env, init_error, settings_for, table};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
@@ -106,24 +106,42 @@ pub async fn publish() -> Result<Router, InitError> {
 /// How long before the invocation's deadline a pass stops, leaving the rest to the next.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
+/// The pass's budget when the runtime gives no usable deadline: the template's timeout
+/// (55 s) less the margin.
+const FALLBACK_BUDGET: Duration = Duration::from_secs(45);
+
 /// The pass's budget: until `DEADLINE_MARGIN` before the invocation's deadline (epoch ms).
+///
+/// Lambda hands an invocation out with its deadline ahead of now by the function's
+/// remaining time, so a deadline already past is no deadline at all but an emulator's
+/// placeholder: `cargo lambda watch` sends `600000` (ten minutes after the epoch) with every
+/// invocation. Taken at its word, the pass would do nothing, ever; it gets
+/// [`FALLBACK_BUDGET`] instead.
 fn budget(deadline_ms: u64, now: SystemTime) -> Duration {
     let now_ms = now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_MARGIN)
+    if deadline_ms <= now_ms {
+        return FALLBACK_BUDGET;
+    }
+    Duration::from_millis(deadline_ms - now_ms).saturating_sub(DEADLINE_MARGIN)
 }
 
 /// `publish-worker`: each scheduled event runs one pass over the due posts and answers its
-/// report. Clients are built once, at init; an init failure is logged and fails the
-/// invocation, which Lambda reports.
+/// report. Clients are built once, at init; an init failure is logged, reported to the
+/// runtime API (as [`super::run`] does for the HTTP functions) and ends the process.
 pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
     let c = match clients(Function::PublishWorker).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "function init failed");
+            if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
+                && let Err(why) = init_error::report(&api, &e).await
+            {
+                tracing::warn!(reason = %why, "could not report the init error to Lambda");
+            }
             return Err(e.into());
         }
     };
@@ -169,6 +187,15 @@ mod tests {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
         assert_eq!(budget(1_060_000, now), Duration::from_secs(50));
         assert_eq!(budget(1_005_000, now), Duration::ZERO);
-        assert_eq!(budget(0, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_deadline_already_past_is_an_emulators_placeholder_not_a_zero_budget() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_767_222_000);
+        // What `cargo lambda watch` sends with every invocation.
+        assert_eq!(budget(600_000, now), FALLBACK_BUDGET);
+        assert_eq!(budget(0, now), FALLBACK_BUDGET);
+        assert_eq!(budget(1_767_222_000_000, now), FALLBACK_BUDGET);
+        assert_eq!(budget(1_767_222_060_000, now), Duration::from_secs(50));
     }
 }
