@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod caller;
+mod event;
 mod ids;
 mod oauth_state;
 mod page;
@@ -18,6 +19,9 @@ pub use account::{
 };
 pub use audit::{AuditEntry, AuditEvent};
 pub use caller::{Caller, Role};
+pub use event::{
+    Event, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, verify_delivery,
+};
 pub use ids::{AccountId, AuditId, IdError, IgUserId, PostId, TenantId, UserId};
 pub use oauth_state::{OAuthState, STATE_TTL, StateKey, StateToken};
 pub use page::{Cursor, CursorKey, Page, PageError, PageRequest};
