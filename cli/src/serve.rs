@@ -2,7 +2,6 @@
 //! same routers the Lambda functions use, the Meta sandbox under `/sandbox` (for every login
 //! path without real app credentials), and a start page at `/`.
 
-use crate::DataDirArg;
 use axum::response::Html;
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::{MetaConfig, Settings};
@@ -21,7 +20,7 @@ use url::Url;
 
 pub mod backends;
 
-pub use backends::{SealerKind, StoreKind};
+pub use backends::StackArgs;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -32,16 +31,7 @@ pub struct ServeArgs {
     #[arg(long, env = "IGC_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
     #[command(flatten)]
-    data: DataDirArg,
-    /// Where accounts and logins are stored.
-    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
-    store: StoreKind,
-    /// How tokens are sealed.
-    #[arg(long, value_enum, default_value_t = SealerKind::Keyring)]
-    sealer: SealerKind,
-    /// Log lines as JSON (as on Lambda) instead of text.
-    #[arg(long)]
-    json_logs: bool,
+    stack: StackArgs,
     /// The sandbox waits this long before answering each Graph call (as Meta's latency).
     #[arg(long, env = "IGC_SANDBOX_LATENCY_MS", default_value_t = 0)]
     sandbox_latency_ms: u64,
@@ -54,7 +44,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
-    telemetry::init(if args.json_logs {
+    telemetry::init(if args.stack.json_logs {
         LogFormat::Json
     } else {
         LogFormat::Text
@@ -96,10 +86,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let meta: Arc<dyn Meta> = Arc::new(graph.clone());
     let publisher: Arc<dyn Publisher> = Arc::new(graph);
 
-    crate::data_dir::ensure(&args.data.data_dir)?;
-    crate::data_dir::write_sandbox_url(&args.data.data_dir, &sandbox_base)?;
-    let backends = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
-    let secret = crate::data_dir::jwt_secret(&settings, &args.data.data_dir)?;
+    crate::data_dir::ensure(&args.stack.data.data_dir)?;
+    crate::data_dir::write_sandbox_url(&args.stack.data.data_dir, &sandbox_base)?;
+    let backends = backends::build(
+        args.stack.store,
+        args.stack.sealer,
+        &args.stack.data.data_dir,
+        &settings,
+    )
+    .await?;
+    let secret = crate::data_dir::jwt_secret(&settings, &args.stack.data.data_dir)?;
     let auth = Arc::new(Authenticator::Jwt(Box::new(JwtVerifier::new(
         &secret,
         &settings.jwt,
@@ -168,9 +164,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     println!("igconnect listening on {origin}");
     println!(
         "  store: {}, sealer: {}, data dir: {}",
-        args.store,
-        args.sealer,
-        args.data.data_dir.display()
+        args.stack.store,
+        args.stack.sealer,
+        args.stack.data.data_dir.display()
     );
     if sandboxed.is_empty() {
         println!("  Meta: real apps for both login paths");
@@ -183,7 +179,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     println!(
         "  get a dev token: {} token --data-dir {} --tenant acme --user alice --role owner",
         invocation(),
-        args.data.data_dir.display()
+        args.stack.data.data_dir.display()
     );
     if settings.worker_interval.is_zero() {
         println!("  publish worker: off (IGC_WORKER_INTERVAL_MS=0); run `igconnect worker`");

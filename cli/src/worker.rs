@@ -2,8 +2,7 @@
 //! `serve` or alone. `--once` runs one pass, prints what it did and exits: operators drain
 //! work by hand with it, and tests travel in time with `--now`.
 
-use crate::DataDirArg;
-use crate::serve::{SealerKind, StoreKind, backends, meta_config, publish_policy};
+use crate::serve::{StackArgs, backends, meta_config, publish_policy};
 use chrono::{DateTime, Utc};
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::Settings;
@@ -24,17 +23,9 @@ pub struct WorkerArgs {
     /// Seconds between passes when not --once.
     #[arg(long, default_value_t = 5)]
     interval_secs: u64,
+    /// The same as `serve`'s.
     #[command(flatten)]
-    data: DataDirArg,
-    /// Where posts are stored (the same as `serve`'s).
-    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
-    store: StoreKind,
-    /// How tokens are sealed (the same as `serve`'s).
-    #[arg(long, value_enum, default_value_t = SealerKind::Keyring)]
-    sealer: SealerKind,
-    /// Log lines as JSON instead of text.
-    #[arg(long)]
-    json_logs: bool,
+    stack: StackArgs,
 }
 
 fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
@@ -85,19 +76,25 @@ impl Worker {
 }
 
 pub async fn run(args: WorkerArgs) -> Result<(), String> {
-    telemetry::init(if args.json_logs {
+    telemetry::init(if args.stack.json_logs {
         LogFormat::Json
     } else {
         LogFormat::Text
     });
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    crate::data_dir::ensure(&args.data.data_dir)?;
-    let built = backends::build(args.store, args.sealer, &args.data.data_dir, &settings).await?;
+    crate::data_dir::ensure(&args.stack.data.data_dir)?;
+    let built = backends::build(
+        args.stack.store,
+        args.stack.sealer,
+        &args.stack.data.data_dir,
+        &settings,
+    )
+    .await?;
     let meta_cfg = if settings.meta.facebook_app.is_some() && settings.meta.instagram_app.is_some()
     {
         settings.meta.clone()
     } else {
-        let sandbox = crate::data_dir::sandbox_url(&args.data.data_dir)?;
+        let sandbox = crate::data_dir::sandbox_url(&args.stack.data.data_dir)?;
         meta_config(&settings, &sandbox).0
     };
     let meta: Arc<dyn Publisher> = Arc::new(GraphClient::new(meta_cfg).map_err(|e| e.to_string())?);

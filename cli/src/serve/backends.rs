@@ -42,6 +42,23 @@ impl std::fmt::Display for SealerKind {
     }
 }
 
+/// Where the stack keeps its state, shared by every command that runs against it (`serve`,
+/// `worker`), so they always agree on flags and defaults.
+#[derive(clap::Args)]
+pub struct StackArgs {
+    #[command(flatten)]
+    pub data: crate::DataDirArg,
+    /// Where accounts, logins and posts are stored.
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    pub store: StoreKind,
+    /// How tokens are sealed.
+    #[arg(long, value_enum, default_value_t = SealerKind::Keyring)]
+    pub sealer: SealerKind,
+    /// Log lines as JSON (as on Lambda) instead of text.
+    #[arg(long)]
+    pub json_logs: bool,
+}
+
 /// The chosen adapters. `serve` hands each route group the single ports it needs.
 pub struct Backends {
     pub store: Arc<dyn Store>,
