@@ -22,25 +22,39 @@ pub(super) fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Res
     r.map_err(|e| StoreError::Unavailable(format!("building a write: {e}")))
 }
 
+/// What the Instagram user lookup found.
+enum ByIgUser {
+    /// The account, or none connected yet.
+    Found(Option<Box<Account>>),
+    /// The lookup item names an account that is not there (yet): another login's
+    /// transaction is landing between the two reads (moto applies a transaction's items
+    /// one at a time), so the reader tries again after a back-off.
+    Landing,
+}
+
 impl DynamoStore {
     /// The tenant's account for this Instagram user, through the lookup item.
     async fn account_by_ig_user(
         &self,
         tenant: &TenantId,
         ig_user_id: &IgUserId,
-    ) -> Result<Option<Account>, StoreError> {
+    ) -> Result<ByIgUser, StoreError> {
         let Some(lookup) = self
             .get(items::ig_user_key(tenant, ig_user_id), &[ACCOUNT_ID])
             .await?
         else {
-            return Ok(None);
+            return Ok(ByIgUser::Found(None));
         };
         let id = items::account_id_of_lookup(&lookup)?;
-        let item = self
+        match self
             .get(items::account_key(tenant, &id), items::ACCOUNT_ATTRIBUTES)
             .await?
-            .ok_or_else(|| StoreError::Corrupt("an instagram user points at no account".into()))?;
-        items::account_from_item(&item).map(Some)
+        {
+            Some(item) => {
+                items::account_from_item(&item).map(|a| ByIgUser::Found(Some(Box::new(a))))
+            }
+            None => Ok(ByIgUser::Landing),
+        }
     }
 
     pub(super) fn put(&self, item: Item, condition: &str) -> Result<TransactWriteItem, StoreError> {
@@ -194,10 +208,14 @@ impl AccountWriter for DynamoStore {
         token: &SealedSecret,
     ) -> Result<Account, StoreError> {
         for attempt in 0..ATTEMPTS {
-            let existing = self
+            let ByIgUser::Found(existing) = self
                 .account_by_ig_user(&connection.tenant, &connection.ig_user_id)
-                .await?;
-            let (account, mut writes) = match &existing {
+                .await?
+            else {
+                back_off(attempt).await;
+                continue;
+            };
+            let (account, mut writes) = match existing.as_deref() {
                 Some(old) => {
                     let account = connection.reconnect(old);
                     let writes = self.update(&account, old.version, token)?;
