@@ -76,14 +76,20 @@ pub async fn delete_grant(
 }
 
 /// The body of `PATCH /v1/accounts/{id}`. Unknown fields are refused, so a typo never
-/// silently changes nothing.
+/// silently changes nothing; a field sent as `null` is refused like any other value that
+/// is not one (absent means "unchanged", and `null` would have to mean something else).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     owner: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     member_access: Option<Value>,
+}
+
+/// A field that is in the body, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 fn bad(code: &'static str, detail: impl Into<String>) -> Problem {
@@ -195,4 +201,27 @@ pub async fn audit(
         data: found.items.into_iter().map(AuditView::from).collect(),
         next_cursor: found.next.map(|c| c.encode()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_null_field_is_refused_not_taken_as_absent() {
+        let body: PatchBody =
+            serde_json::from_str(r#"{"member_access":null,"owner":null}"#).unwrap();
+        let access = body.member_access.expect("present");
+        assert_eq!(
+            parse_member_access(&access).map_err(|p| p.code),
+            Err("invalid_member_access".into())
+        );
+        let owner = body.owner.expect("present");
+        assert_eq!(
+            parse_owner(&owner).map_err(|p| p.code),
+            Err("invalid_owner".into())
+        );
+        let absent: PatchBody = serde_json::from_str("{}").unwrap();
+        assert!(absent.member_access.is_none() && absent.owner.is_none());
+    }
 }
