@@ -92,17 +92,22 @@ pub async fn work_once(
             report.count(outcome);
         }
     }
-    tracing::info!(
-        taken = report.taken,
-        published = report.published,
-        failed = report.failed,
-        unconfirmed = report.unconfirmed,
-        waiting = report.waiting,
-        skipped = report.skipped,
-        errors = report.errors,
-        out_of_time = report.out_of_time,
-        "publish worker pass"
-    );
+    // `serve` passes every few seconds: an idle pass is worth a line only when debugging.
+    if report.taken + report.skipped + report.errors > 0 || report.out_of_time {
+        tracing::info!(
+            taken = report.taken,
+            published = report.published,
+            failed = report.failed,
+            unconfirmed = report.unconfirmed,
+            waiting = report.waiting,
+            skipped = report.skipped,
+            errors = report.errors,
+            out_of_time = report.out_of_time,
+            "publish worker pass"
+        );
+    } else {
+        tracing::debug!("publish worker pass: nothing due");
+    }
     Ok(report)
 }
 
