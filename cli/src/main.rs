@@ -1,7 +1,9 @@
 //! `igconnect`: the local stack (`serve`), the standalone Meta sandbox (`sandbox`) and
 //! operator commands (`token`).
 
+mod accounts;
 mod data_dir;
+mod refresh;
 mod sandbox;
 mod serve;
 mod token;
@@ -33,6 +35,12 @@ enum Command {
     /// Run the publish worker (scheduled posts, processing videos, retries) against the
     /// configured store; `--once` runs one pass and exits.
     Worker(worker::WorkerArgs),
+    /// Run one token refresh pass (refresh, validate, sync profiles of due accounts)
+    /// against the configured store, print a summary, deliver the events it made and exit.
+    Refresh(refresh::RefreshArgs),
+    /// Operator commands on a tenant's accounts against the configured store: list, show,
+    /// sync, disconnect, and import a connection from a token read on standard input.
+    Accounts(accounts::AccountsArgs),
 }
 
 /// Where local state lives; shared by the commands that read it.
@@ -61,6 +69,8 @@ fn main() -> ExitCode {
             Command::Token(args) => token::run(args),
             Command::Sandbox(args) => sandbox::run(args).await,
             Command::Worker(args) => worker::run(args).await,
+            Command::Refresh(args) => refresh::run(args).await,
+            Command::Accounts(args) => accounts::run(args).await,
         }
     });
     match result {

@@ -8,9 +8,11 @@ use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
 use igconnect::http::{
     self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier, PostsState,
-    ShareState,
+    ShareState, SyncState,
 };
 use igconnect::ports::{Clock, Meta, Publisher, SystemClock};
+use igconnect::ports::{TokenUpkeep, UpkeepGraph};
+use igconnect::service::PassPolicy;
 use igconnect::service::{ConnectPolicy, PublishPolicy};
 use igconnect::telemetry::{self, LogFormat};
 use igconnect_sandbox::{self as sandbox, Sandbox, SandboxApps, SandboxOptions};
@@ -82,8 +84,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         },
     );
     let (meta_config, sandboxed) = meta_config(&settings, &sandbox_base);
+    // Meta's callbacks are signed with the secrets of the apps in use (the sandbox's for a
+    // sandboxed login path); their status URLs are built on this server's address.
+    let callbacks = Arc::new(http::MetaCallbacks::new(
+        &meta_config,
+        settings.meta_webhook_verify_token.clone(),
+    ));
     let graph = GraphClient::new(meta_config).map_err(|e| e.to_string())?;
     let meta: Arc<dyn Meta> = Arc::new(graph.clone());
+    let upkeep: Arc<dyn UpkeepGraph> = Arc::new(graph.clone());
+    let revoke: Arc<dyn TokenUpkeep> = Arc::new(graph.clone());
     let publisher: Arc<dyn Publisher> = Arc::new(graph);
 
     crate::data_dir::ensure(&args.stack.data.data_dir)?;
@@ -104,6 +114,36 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let policy = publish_policy(&settings);
     let store = backends.store;
     let sealer = backends.sealer;
+    let pass_policy = PassPolicy {
+        rules: settings.refresh,
+        ..PassPolicy::default()
+    };
+    let refresher = crate::refresh::Refresher {
+        store: store.clone(),
+        sealer: sealer.clone(),
+        meta: upkeep.clone(),
+        clock: clock.clone(),
+        policy: pass_policy.clone(),
+    };
+    let sink = crate::refresh::event_sink(&settings)?;
+    let sync = SyncState {
+        auth: Arc::clone(&auth),
+        accounts: store.clone(),
+        grants: store.clone(),
+        tokens: store.clone(),
+        queue: store.clone(),
+        sealer: sealer.clone(),
+        meta: upkeep,
+        clock: clock.clone(),
+        policy: Arc::new(pass_policy),
+    };
+    let events_store = store.clone();
+    let meta_callbacks = http::MetaState {
+        removal: store.clone(),
+        deletions: store.clone(),
+        clock: clock.clone(),
+        callbacks,
+    };
     let worker = crate::worker::Worker {
         store: store.clone(),
         sealer: sealer.clone(),
@@ -142,6 +182,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             writer: store.clone(),
             audit: store.clone(),
             clock: clock.clone(),
+            removal: store.clone(),
+            revoke,
         },
         PostsState {
             auth,
@@ -157,7 +199,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         },
     );
     let app = http::finish(
-        api.route("/", axum::routing::get(start_page))
+        api.merge(http::sync_routes(sync))
+            .merge(http::meta_routes(meta_callbacks))
+            .route("/", axum::routing::get(start_page))
             .nest("/sandbox", sandbox.router()),
     );
 
@@ -190,6 +234,24 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         );
         tokio::spawn(worker.run_forever(settings.worker_interval));
     }
+    if settings.refresh_interval.is_zero() {
+        println!("  token refresh: off (IGC_REFRESH_INTERVAL_MS=0); run `igconnect refresh`");
+    } else {
+        println!(
+            "  token refresh: a pass every {} s (refresh window {} d, validate every {} h)",
+            settings.refresh_interval.as_secs(),
+            settings.refresh.window.num_days(),
+            settings.refresh.validate_every.num_hours()
+        );
+        tokio::spawn(refresher.run_forever(settings.refresh_interval));
+    }
+    match &settings.webhook {
+        Some((url, _)) => println!("  events: signed POSTs to {url}"),
+        None => println!(
+            "  events: logged (set IGC_WEBHOOK_URL and IGC_WEBHOOK_SECRET to receive them)"
+        ),
+    }
+    tokio::spawn(crate::refresh::deliver_forever(events_store, sink));
     tracing::info!(%addr, "listening");
 
     axum::serve(listener, app)

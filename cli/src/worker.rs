@@ -28,7 +28,7 @@ pub struct WorkerArgs {
     stack: StackArgs,
 }
 
-fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_now(raw: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("expected an RFC 3339 instant such as 2026-01-31T09:00:00Z: {e}"))
@@ -75,6 +75,22 @@ impl Worker {
     }
 }
 
+/// The Graph client of a command running beside `serve`: real Meta for login paths with
+/// app credentials, else the sandbox of the `serve` that uses the same data directory.
+pub fn graph_client(
+    settings: &Settings,
+    data_dir: &std::path::Path,
+) -> Result<GraphClient, String> {
+    let meta_cfg = if settings.meta.facebook_app.is_some() && settings.meta.instagram_app.is_some()
+    {
+        settings.meta.clone()
+    } else {
+        let sandbox = crate::data_dir::sandbox_url(data_dir)?;
+        meta_config(settings, &sandbox).0
+    };
+    GraphClient::new(meta_cfg).map_err(|e| e.to_string())
+}
+
 pub async fn run(args: WorkerArgs) -> Result<(), String> {
     telemetry::init(if args.stack.json_logs {
         LogFormat::Json
@@ -90,14 +106,7 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
         &settings,
     )
     .await?;
-    let meta_cfg = if settings.meta.facebook_app.is_some() && settings.meta.instagram_app.is_some()
-    {
-        settings.meta.clone()
-    } else {
-        let sandbox = crate::data_dir::sandbox_url(&args.stack.data.data_dir)?;
-        meta_config(&settings, &sandbox).0
-    };
-    let meta: Arc<dyn Publisher> = Arc::new(GraphClient::new(meta_cfg).map_err(|e| e.to_string())?);
+    let meta: Arc<dyn Publisher> = Arc::new(graph_client(&settings, &args.stack.data.data_dir)?);
     let clock: Arc<dyn Clock> = match args.now {
         Some(now) => Arc::new(FixedClock(now)),
         None => Arc::new(SystemClock),

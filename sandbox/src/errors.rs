@@ -105,6 +105,44 @@ impl GraphError {
         )
     }
 
+    /// A token ended before its expiry: the user changed their password, or Meta ended the
+    /// session.
+    pub fn invalidated_token() -> Self {
+        Self::new(
+            190,
+            Some(460),
+            "Error validating access token: The session has been invalidated because the \
+             user changed their password or Facebook has changed the session for security \
+             reasons.",
+        )
+    }
+
+    /// A token of a user who removed the app (its permissions were deleted).
+    pub fn deauthorized_token(app_id: &str) -> Self {
+        Self::new(
+            190,
+            Some(458),
+            format!(
+                "Error validating access token: The user has not authorized application {app_id}."
+            ),
+        )
+    }
+
+    /// An app-level call (`debug_token`, deleting permissions) made with something else than
+    /// the app's access token `app_id|app_secret`.
+    pub fn bad_app_token() -> Self {
+        Self::new(190, None, "Invalid OAuth access token signature.")
+    }
+
+    /// The error as `debug_token` embeds it in `data.error`: `{"code","message","subcode"}`.
+    pub fn debug_token_error(&self) -> serde_json::Value {
+        let mut e = json!({ "code": self.code, "message": self.message });
+        if let (Some(sub), Some(obj)) = (self.subcode, e.as_object_mut()) {
+            obj.insert("subcode".into(), sub.into());
+        }
+        e
+    }
+
     /// A client id the sandbox has no app for.
     pub fn unknown_app() -> Self {
         Self::new(

@@ -131,8 +131,11 @@ pub(crate) async fn exchange_token(
 }
 
 /// `GET instagram-graph/refresh_access_token?grant_type=ig_refresh_token&access_token`: a
-/// fresh 60-day token for a long-lived one that is at least 24 hours old and unexpired, as
-/// Meta requires. The old token stays valid until its own expiry.
+/// new 60-day token for a long-lived one that is at least 24 hours old and unexpired, as
+/// Meta requires. Meta documents nothing about the old token, and refreshed tokens keep
+/// working in practice, so the old token stays valid until its own expiry; the new one is a
+/// new string, issued now (so it is refreshable again in 24 hours). Read and issued under
+/// one lock: a revocation cannot slip in between.
 pub(crate) async fn refresh_token(
     State(sandbox): State<Sandbox>,
     RawQuery(q): RawQuery,
@@ -140,7 +143,15 @@ pub(crate) async fn refresh_token(
 ) -> Result<Response, GraphError> {
     let params = Params::parse(q.as_deref());
     require_grant_type(&params, "ig_refresh_token")?;
-    let record = sandbox.live_token(access_token(&params, &headers).as_deref())?;
+    let token = access_token(&params, &headers).ok_or_else(GraphError::missing_token)?;
+    let mut state = sandbox.state();
+    let record = match state.use_token(&token) {
+        Ok(record) => record,
+        Err(refusal) => {
+            drop(state);
+            return Err(sandbox.refused(refusal));
+        }
+    };
     let Subject::Instagram { .. } = record.subject else {
         return Err(GraphError::invalid_token());
     };
@@ -149,8 +160,9 @@ pub(crate) async fn refresh_token(
             "Only long-lived Instagram User tokens can be refreshed.",
         ));
     }
-    let mut state = sandbox.state();
     if state.now() - record.issued_at < REFRESH_MIN_AGE {
+        // Meta documents no error for this; 100 (a bad request) rather than 190, because
+        // the token is fine and must not look dead to the caller.
         return Err(GraphError::invalid_request(
             "The access token must be at least 24 hours old to be refreshed.",
         ));

@@ -13,12 +13,16 @@ mod dialog;
 mod errors;
 mod facebook;
 mod html;
+mod injection;
 mod instagram;
 mod latency;
 mod params;
 mod publishing;
 mod routes;
 mod state;
+mod upkeep;
+
+pub use injection::InjectedFault;
 
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use axum::Router;
@@ -152,6 +156,20 @@ impl Sandbox {
         self.state().advance_clock(by);
     }
 
+    /// Makes the next `count` Graph calls made with a token of Instagram account
+    /// `ig_user_id` fail with `fault` (0 clears; a new fault replaces the armed one). What
+    /// `POST _inspect/faults` does; docs/sandbox.md lists the calls it reaches.
+    pub fn inject_fault(&self, ig_user_id: &str, fault: InjectedFault, count: u32) {
+        self.state().arm_fault(ig_user_id, fault, count);
+    }
+
+    /// Every token of Instagram account `ig_user_id` issued so far stops working for good
+    /// (190/460), as when its owner changes their password. What `POST _inspect/revoke`
+    /// does.
+    pub fn revoke_instagram_account(&self, ig_user_id: &str) {
+        self.state().revoke_account(ig_user_id);
+    }
+
     /// Every access token the sandbox ever issued, oldest first: what tests search logs,
     /// responses and databases for.
     pub fn issued_tokens(&self) -> Vec<String> {
@@ -184,14 +202,27 @@ impl Sandbox {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The live token named by `token`: Graph's 104 when absent, 190/467 when unknown,
-    /// 190/463 when expired.
+    /// The live token named by `token`, for one Graph call: Graph's 104 when absent, else
+    /// the error of [`Sandbox::refused`] (unknown, expired, revoked, or a fault armed for
+    /// one of its accounts).
     fn live_token(&self, token: Option<&str>) -> Result<state::TokenRecord, errors::GraphError> {
         let token = token.ok_or_else(errors::GraphError::missing_token)?;
-        match self.state().token(token) {
-            Ok(record) => Ok(record.clone()),
-            Err(state::TokenRefusal::Unknown) => Err(errors::GraphError::invalid_token()),
-            Err(state::TokenRefusal::Expired) => Err(errors::GraphError::expired_token()),
+        let used = self.state().use_token(token);
+        used.map_err(|refusal| self.refused(refusal))
+    }
+
+    /// Meta's error for a refused token: 190/467 unknown, 190/463 expired, 190/460 revoked
+    /// with its account, 190/458 removed by its user, or the injected fault's error.
+    fn refused(&self, refusal: state::TokenRefusal) -> errors::GraphError {
+        use errors::GraphError;
+        match refusal {
+            state::TokenRefusal::Unknown => GraphError::invalid_token(),
+            state::TokenRefusal::Expired => GraphError::expired_token(),
+            state::TokenRefusal::Invalidated => GraphError::invalidated_token(),
+            state::TokenRefusal::Deauthorized => {
+                GraphError::deauthorized_token(&self.apps().facebook.app_id)
+            }
+            state::TokenRefusal::Fault { fault, account } => fault.error(&account),
         }
     }
 

@@ -2,7 +2,7 @@
 //! for a call to Meta's servers) get the configured latency; the consent pages a person
 //! clicks through and the `_inspect/` helpers do not.
 
-use super::{Sandbox, dialog, facebook, instagram, latency, publishing};
+use super::{Sandbox, dialog, facebook, injection, instagram, latency, publishing, upkeep};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -29,6 +29,8 @@ pub(crate) fn router(sandbox: &Sandbox) -> Router {
         .route("/_inspect/tokens", get(super::inspect_tokens))
         .route("/_inspect/clock", post(super::advance_clock_route))
         .route("/_inspect/media", get(super::inspect_media))
+        .route("/_inspect/faults", post(injection::inspect_faults))
+        .route("/_inspect/revoke", post(injection::inspect_revoke))
         .merge(meta_apis(sandbox))
         .fallback(super::not_found)
         .with_state(sandbox.clone())
@@ -48,12 +50,18 @@ fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
         )
         .route("/facebook-graph/{ver}/me/accounts", get(facebook::accounts))
         .route(
+            "/facebook-graph/{ver}/debug_token",
+            get(upkeep::debug_token),
+        )
+        .route(
             "/facebook-graph/{ver}/{node}",
             get(publishing::facebook_node),
         )
         .route(
             "/facebook-graph/{ver}/{node}/{edge}",
-            get(publishing::facebook_edge).post(publishing::facebook_create),
+            get(publishing::facebook_edge)
+                .post(publishing::facebook_create)
+                .delete(upkeep::delete_edge),
         )
         .route(
             "/instagram-api/oauth/access_token",

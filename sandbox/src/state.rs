@@ -1,7 +1,11 @@
 //! The sandbox's memory: pending dialogs, authorization codes and access tokens, with the
-//! lifetimes Meta gives them. Everything lives behind one mutex in [`super::Sandbox`]; no
-//! method here awaits, so the lock is never held across a network call.
+//! lifetimes Meta gives them, and what tests injected (faults, revocations). Everything
+//! lives behind one mutex in [`super::Sandbox`]; no method here awaits, so the lock is never
+//! held across a network call, and every token call is a few hash-map operations whatever
+//! the number of tokens or accounts.
 
+use super::catalogue::{FACEBOOK_USER, page};
+use super::injection::{Injected, InjectedFault};
 use super::random_text;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +23,9 @@ pub(crate) const SHORT_LIVED: TimeDelta = TimeDelta::hours(1);
 pub(crate) const LONG_LIVED: TimeDelta = TimeDelta::days(60);
 /// Instagram refreshes only tokens at least this old.
 pub(crate) const REFRESH_MIN_AGE: TimeDelta = TimeDelta::hours(24);
+/// How long after a Facebook token is issued the app's access to the user's data lapses
+/// (`debug_token`'s `data_access_expires_at`).
+pub(crate) const DATA_ACCESS: TimeDelta = TimeDelta::days(90);
 
 /// Which login a dialog, code or token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,10 +102,40 @@ pub(crate) enum Subject {
     },
 }
 
+impl Subject {
+    /// The Instagram accounts a token of this subject acts for: an Instagram Login token's
+    /// account, the account linked to a Page token's Page, the accounts linked to every Page
+    /// a user token granted. Faults and revocations of an account reach all of these tokens.
+    pub fn instagram_accounts(&self) -> impl Iterator<Item = &str> {
+        let (own, pages): (Option<&str>, &[String]) = match self {
+            Self::Instagram { account, .. } => (Some(account), &[]),
+            Self::FacebookPage { page_id, .. } => (linked_account(page_id), &[]),
+            Self::FacebookUser { consent, .. } => (None, &consent.pages),
+        };
+        own.into_iter()
+            .chain(pages.iter().filter_map(|p| linked_account(p)))
+    }
+
+    /// The Facebook user behind a Facebook Login token (user or Page).
+    pub fn facebook_user(&self) -> Option<&'static str> {
+        match self {
+            Self::FacebookUser { .. } | Self::FacebookPage { .. } => Some(FACEBOOK_USER.id),
+            Self::Instagram { .. } => None,
+        }
+    }
+}
+
+fn linked_account(page_id: &str) -> Option<&'static str> {
+    page(page_id).and_then(|p| p.instagram_account)
+}
+
 /// An issued access token.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRecord {
     pub subject: Subject,
+    /// Counts up across every token the sandbox issues: a revocation ends every token of
+    /// its account or user below the serial reached then, in O(1) (see [`Injected`]).
+    pub serial: u64,
     pub issued_at: DateTime<Utc>,
     /// `None` never expires (Page tokens of a long-lived user token).
     pub expires_at: Option<DateTime<Utc>>,
@@ -119,6 +156,15 @@ pub(crate) enum CodeRefusal {
 pub(crate) enum TokenRefusal {
     Unknown,
     Expired,
+    /// Its account was revoked (`_inspect/revoke`: as if the password changed).
+    Invalidated,
+    /// Its Facebook user removed the app (`DELETE /{user-id}/permissions`).
+    Deauthorized,
+    /// A fault armed with `_inspect/faults` for `account` answered this call.
+    Fault {
+        fault: InjectedFault,
+        account: String,
+    },
 }
 
 /// All mutable sandbox state.
@@ -130,6 +176,9 @@ pub(crate) struct Inner {
     issued_tokens: Vec<String>,
     issued_codes: Vec<String>,
     clock_offset: TimeDelta,
+    /// The serial the next token gets.
+    next_serial: u64,
+    injected: Injected,
 }
 
 impl Inner {
@@ -223,10 +272,13 @@ impl Inner {
     ) -> String {
         let now = self.now();
         let token = format!("{TOKEN_PREFIX}{}", random_text(36));
+        let serial = self.next_serial;
+        self.next_serial += 1;
         self.tokens.insert(
             token.clone(),
             TokenRecord {
                 subject,
+                serial,
                 issued_at: now,
                 expires_at: lifetime.map(|l| now + l),
                 long_lived,
@@ -238,11 +290,59 @@ impl Inner {
 
     /// A live token's record.
     pub fn token(&self, token: &str) -> Result<&TokenRecord, TokenRefusal> {
-        let record = self.tokens.get(token).ok_or(TokenRefusal::Unknown)?;
-        match record.expires_at {
-            Some(at) if at <= self.now() => Err(TokenRefusal::Expired),
-            _ => Ok(record),
+        let record = self.record(token).ok_or(TokenRefusal::Unknown)?;
+        match self.refusal(record) {
+            Some(refusal) => Err(refusal),
+            None => Ok(record),
         }
+    }
+
+    /// The record of a token the sandbox issued, live or not.
+    pub fn record(&self, token: &str) -> Option<&TokenRecord> {
+        self.tokens.get(token)
+    }
+
+    /// Why an issued token no longer works, if it does not: revoked (for good, so first),
+    /// then expired.
+    pub fn refusal(&self, record: &TokenRecord) -> Option<TokenRefusal> {
+        if let Some(refusal) = self.injected.revocation(record) {
+            return Some(refusal);
+        }
+        match record.expires_at {
+            Some(at) if at <= self.now() => Some(TokenRefusal::Expired),
+            _ => None,
+        }
+    }
+
+    /// A live token for one Graph call: its record, unless a fault armed for one of its
+    /// accounts answers this call instead (and is counted down).
+    pub fn use_token(&mut self, token: &str) -> Result<TokenRecord, TokenRefusal> {
+        let record = self.token(token)?.clone();
+        match self.take_fault(&record.subject) {
+            Some((fault, account)) => Err(TokenRefusal::Fault { fault, account }),
+            None => Ok(record),
+        }
+    }
+
+    /// The fault armed for one of `subject`'s accounts, counted down, and that account.
+    pub fn take_fault(&mut self, subject: &Subject) -> Option<(InjectedFault, String)> {
+        self.injected.take_fault(subject.instagram_accounts())
+    }
+
+    /// Arms `fault` for the next `count` calls made with a token of `account` (0 clears).
+    pub fn arm_fault(&mut self, account: &str, fault: InjectedFault, count: u32) {
+        self.injected.arm(account, fault, count);
+    }
+
+    /// Every token of `account` issued so far stops working for good.
+    pub fn revoke_account(&mut self, account: &str) {
+        self.injected.revoke_account(account, self.next_serial);
+    }
+
+    /// Every token of Facebook user `user` (user and Page tokens) issued so far stops
+    /// working for good: the user removed the app.
+    pub fn revoke_facebook_user(&mut self, user: &str) {
+        self.injected.revoke_user(user, self.next_serial);
     }
 
     /// The Page token of `page_id` under a user token, minted on first listing. A Page token
@@ -402,5 +502,77 @@ mod tests {
         let page = s.page_token(&user, "p").unwrap();
         assert_eq!(s.page_token(&user, "p").unwrap(), page);
         assert!(s.token(&page).unwrap().expires_at.is_none());
+    }
+
+    fn instagram(s: &mut Inner, account: &str) -> String {
+        let subject = Subject::Instagram {
+            account: account.into(),
+            granted: vec![],
+        };
+        s.issue_token(subject, Some(LONG_LIVED), true)
+    }
+
+    fn facebook_user(s: &mut Inner, pages: &[&str]) -> String {
+        let consent = FacebookConsent {
+            pages: pages.iter().map(|p| (*p).to_owned()).collect(),
+            ..FacebookConsent::default()
+        };
+        let subject = Subject::FacebookUser {
+            consent,
+            page_tokens: BTreeMap::new(),
+        };
+        s.issue_token(subject, Some(LONG_LIVED), true)
+    }
+
+    #[test]
+    fn revoking_an_account_ends_its_tokens_so_far_and_no_others() {
+        let mut s = Inner::default();
+        let old = instagram(&mut s, "17841400000000201");
+        let other = instagram(&mut s, "17841400000000202");
+        s.revoke_account("17841400000000201");
+        let new = instagram(&mut s, "17841400000000201");
+        assert_eq!(s.token(&old).err(), Some(TokenRefusal::Invalidated));
+        assert!(s.token(&other).is_ok());
+        assert!(s.token(&new).is_ok());
+    }
+
+    #[test]
+    fn a_page_linked_account_is_revoked_with_its_page_and_user_tokens() {
+        let mut s = Inner::default();
+        let user = facebook_user(&mut s, &["100000000000101"]);
+        let page = s.page_token(&user, "100000000000101").unwrap();
+        s.revoke_account("17841400000000101");
+        assert_eq!(s.token(&page).err(), Some(TokenRefusal::Invalidated));
+        assert_eq!(s.token(&user).err(), Some(TokenRefusal::Invalidated));
+    }
+
+    #[test]
+    fn a_user_who_removes_the_app_loses_user_and_page_tokens() {
+        let mut s = Inner::default();
+        let user = facebook_user(&mut s, &["100000000000101", "100000000000103"]);
+        let page = s.page_token(&user, "100000000000103").unwrap();
+        let ig = instagram(&mut s, "17841400000000201");
+        s.revoke_facebook_user(FACEBOOK_USER.id);
+        assert_eq!(s.token(&user).err(), Some(TokenRefusal::Deauthorized));
+        assert_eq!(s.token(&page).err(), Some(TokenRefusal::Deauthorized));
+        assert!(s.token(&ig).is_ok());
+        let again = facebook_user(&mut s, &["100000000000101"]);
+        assert!(s.token(&again).is_ok());
+    }
+
+    #[test]
+    fn a_fault_reaches_every_token_of_its_account_for_its_count() {
+        let mut s = Inner::default();
+        let user = facebook_user(&mut s, &["100000000000101"]);
+        let page = s.page_token(&user, "100000000000101").unwrap();
+        s.arm_fault("17841400000000101", InjectedFault::ServerError, 2);
+        let fault = |r: Result<TokenRecord, TokenRefusal>| match r {
+            Err(TokenRefusal::Fault { fault, account }) => Some((fault, account)),
+            _ => None,
+        };
+        let expected = Some((InjectedFault::ServerError, "17841400000000101".to_owned()));
+        assert_eq!(fault(s.use_token(&page)), expected);
+        assert_eq!(fault(s.use_token(&user)), expected);
+        assert!(s.use_token(&page).is_ok());
     }
 }

@@ -54,6 +54,26 @@ pub struct MetaConfig {
     pub instagram_graph_url: Url,
 }
 
+impl MetaConfig {
+    /// The API's public base URL, ending in '/': the redirect URI
+    /// (`https://<api>[/<prefix>]/v1/oauth/callback`, which Meta already knows as ours)
+    /// without its `v1/oauth/callback`, or its origin when it does not end that way. URLs
+    /// igconnect hands out for people to open (a data-deletion status page) are built on it.
+    pub fn public_base(&self) -> Url {
+        let mut url = self.redirect_uri.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        let path = url.path().trim_end_matches('/');
+        let base = path
+            .strip_suffix("v1/oauth/callback")
+            .filter(|prefix| prefix.ends_with('/'))
+            .unwrap_or("/")
+            .to_owned();
+        url.set_path(&base);
+        url
+    }
+}
+
 /// How bearer tokens are verified locally.
 #[derive(Clone)]
 pub struct JwtConfig {
@@ -96,6 +116,42 @@ pub struct Settings {
     /// 5000): scheduled posts go out within this of their time. Zero turns the loop off
     /// (for running `igconnect worker` on its own).
     pub worker_interval: std::time::Duration,
+    /// When Instagram Login tokens are refreshed, and how often Facebook Login connections
+    /// are validated (`IGC_REFRESH_WINDOW`, default `15d`; `IGC_VALIDATE_EVERY`, default
+    /// `24h`; a number with `s`, `m`, `h` or `d`).
+    pub refresh: crate::domain::RefreshPolicy,
+    /// Between two passes of `serve`'s refresh loop (`IGC_REFRESH_INTERVAL_MS`, default
+    /// 60000; zero turns it off).
+    pub refresh_interval: std::time::Duration,
+    /// Where events go on the local stack: a signed POST to this URL (`IGC_WEBHOOK_URL`),
+    /// keyed with `IGC_WEBHOOK_SECRET` (required with the URL). Unset: events are logged.
+    pub webhook: Option<(Url, SecretString)>,
+    /// On AWS: the EventBridge bus events are put on (`IGC_EVENT_BUS`, name or ARN).
+    pub event_bus: Option<String>,
+    /// The token Meta's webhook subscription handshake must present
+    /// (`IGC_META_WEBHOOK_VERIFY_TOKEN`, chosen by whoever registers the webhook in the app
+    /// dashboard). Unset: `GET /v1/meta/webhooks` answers 404 `webhooks_not_configured`.
+    pub meta_webhook_verify_token: Option<SecretString>,
+}
+
+/// Parses `15d`, `24h`, `30m` or `90s`.
+fn span(var: &'static str, raw: &str) -> Result<TimeDelta, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        var,
+        reason: "expected a whole number with s, m, h or d (e.g. 15d)".into(),
+    };
+    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| invalid())?;
+    if n <= 0 {
+        return Err(invalid());
+    }
+    match unit {
+        "s" => Ok(TimeDelta::seconds(n)),
+        "m" => Ok(TimeDelta::minutes(n)),
+        "h" => Ok(TimeDelta::hours(n)),
+        "d" if n <= 59 => Ok(TimeDelta::days(n)),
+        _ => Err(invalid()),
+    }
 }
 
 impl Settings {
@@ -184,6 +240,37 @@ impl Settings {
         };
         let publish_wait = millis("IGC_PUBLISH_WAIT_MS", 5_000, 0..=20_000)?;
         let worker_interval = millis("IGC_WORKER_INTERVAL_MS", 5_000, 0..=60_000)?;
+        let refresh_interval = millis("IGC_REFRESH_INTERVAL_MS", 60_000, 0..=3_600_000)?;
+        let mut refresh = crate::domain::RefreshPolicy::default();
+        if let Some(raw) = get("IGC_REFRESH_WINDOW") {
+            refresh.window = span("IGC_REFRESH_WINDOW", &raw)?;
+        }
+        if let Some(raw) = get("IGC_VALIDATE_EVERY") {
+            refresh.validate_every = span("IGC_VALIDATE_EVERY", &raw)?;
+        }
+        let webhook = match (get("IGC_WEBHOOK_URL"), get("IGC_WEBHOOK_SECRET")) {
+            (None, None) => None,
+            (Some(raw), Some(secret)) => Some((
+                Url::parse(&raw).map_err(|e| ConfigError::Url {
+                    var: "IGC_WEBHOOK_URL",
+                    reason: e.to_string(),
+                })?,
+                SecretString::from(secret),
+            )),
+            (Some(_), None) => {
+                return Err(ConfigError::Pair {
+                    var: "IGC_WEBHOOK_URL",
+                    missing: "IGC_WEBHOOK_SECRET",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Pair {
+                    var: "IGC_WEBHOOK_SECRET",
+                    missing: "IGC_WEBHOOK_URL",
+                });
+            }
+        };
+        let event_bus = get("IGC_EVENT_BUS");
         Ok(Self {
             meta: MetaConfig {
                 facebook_app: app("IGC_META_APP_ID", "IGC_META_APP_SECRET")?,
@@ -211,6 +298,11 @@ impl Settings {
             kms_key_id: get("IGC_KMS_KEY_ID"),
             publish_wait,
             worker_interval,
+            refresh,
+            refresh_interval,
+            webhook,
+            event_bus,
+            meta_webhook_verify_token: get("IGC_META_WEBHOOK_VERIFY_TOKEN").map(SecretString::from),
         })
     }
 }
@@ -288,6 +380,35 @@ mod tests {
         );
         assert_eq!(s.state_ttl, TimeDelta::minutes(10));
         assert!(s.meta.facebook_app.is_none());
+    }
+
+    #[test]
+    fn the_public_base_is_the_redirect_uri_without_the_callback_path() {
+        for (redirect, base) in [
+            (
+                "https://api.example.com/v1/oauth/callback",
+                "https://api.example.com/",
+            ),
+            (
+                "https://x.execute-api.eu-west-1.amazonaws.com/prod/v1/oauth/callback?a=1",
+                "https://x.execute-api.eu-west-1.amazonaws.com/prod/",
+            ),
+            ("http://127.0.0.1:8080/elsewhere", "http://127.0.0.1:8080/"),
+            (
+                "https://api.example.com/xv1/oauth/callback",
+                "https://api.example.com/",
+            ),
+        ] {
+            let s = settings(&[("IGC_REDIRECT_URI", redirect)]).unwrap();
+            assert_eq!(s.meta.public_base().as_str(), base, "{redirect}");
+        }
+    }
+
+    #[test]
+    fn the_webhook_verify_token_is_optional() {
+        assert!(settings(&[]).unwrap().meta_webhook_verify_token.is_none());
+        let s = settings(&[("IGC_META_WEBHOOK_VERIFY_TOKEN", "t0k")]).unwrap();
+        assert!(s.meta_webhook_verify_token.is_some());
     }
 
     #[test]

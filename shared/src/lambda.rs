@@ -16,9 +16,13 @@
 //! routers to DynamoDB (and, for `callback` only, KMS).
 
 mod init_error;
+mod meta;
 mod publish;
+mod refresh;
 
+pub use meta::{MetaPorts, meta, meta_router};
 pub use publish::{PostsPorts, publish, publish_router, publish_worker};
+pub use refresh::refresh;
 
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
@@ -53,6 +57,11 @@ pub enum Function {
     Publish,
     /// The scheduled pass over due posts (an EventBridge event, not HTTP).
     PublishWorker,
+    /// The scheduled token refresh pass and event delivery (an EventBridge event).
+    Refresh,
+    /// Meta's callbacks: `/v1/meta/deauthorize`, `/v1/meta/data-deletion[/{code}]`,
+    /// `/v1/meta/webhooks`.
+    Meta,
 }
 
 impl Function {
@@ -65,6 +74,8 @@ impl Function {
             Self::Share => "share",
             Self::Publish => "publish",
             Self::PublishWorker => "publish-worker",
+            Self::Refresh => "refresh",
+            Self::Meta => "meta",
         }
     }
 
@@ -92,16 +103,24 @@ impl Function {
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],
             Self::List | Self::Share => &[TABLE],
-            Self::Publish | Self::PublishWorker => &[
+            Self::Publish | Self::PublishWorker | Self::Refresh => &[
                 TABLE,
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
+            ],
+            Self::Meta => &[
+                TABLE,
+                (
+                    "IGC_REDIRECT_URI",
+                    "data-deletion status URLs are built on the API's public address it gives",
+                ),
             ],
         }
     }
 
-    /// Whether the function talks to Meta, and so needs at least one Meta app.
+    /// Whether the function talks to Meta, or checks what Meta signed, and so needs at
+    /// least one Meta app.
     fn needs_meta_app(self) -> bool {
-        matches!(self, Self::Initiate | Self::Callback)
+        matches!(self, Self::Initiate | Self::Callback | Self::Meta)
     }
 }
 
@@ -234,6 +253,11 @@ pub struct SharePorts {
     pub audit: Arc<dyn AuditLog>,
     /// Stamps grants and audit entries.
     pub clock: Arc<dyn Clock>,
+    /// Disconnects: deletes accounts with their tokens, grants and posts (never reading a
+    /// token).
+    pub removal: Arc<dyn crate::ports::AccountRemoval>,
+    /// Asks Meta to revoke a Facebook user's grant, with the app's token.
+    pub revoke: Arc<dyn crate::ports::TokenUpkeep>,
 }
 
 /// The `share` function's router over the given ports.
@@ -245,6 +269,8 @@ pub fn share_router(settings: &Settings, ports: SharePorts) -> Router {
         writer: ports.writer,
         audit: ports.audit,
         clock: ports.clock,
+        removal: ports.removal,
+        revoke: ports.revoke,
     }))
 }
 
@@ -322,7 +348,8 @@ pub async fn list() -> Result<Router, InitError> {
     Ok(list_router(&settings, store.clone(), store))
 }
 
-/// `share` on AWS: DynamoDB (accounts, grants, audit entries; never a token), no KMS client.
+/// `share` on AWS: DynamoDB (accounts, grants, audit entries; never a token), no KMS client;
+/// the Graph client only revokes a Facebook user's grant on disconnect, with the app token.
 pub async fn share() -> Result<Router, InitError> {
     let settings = settings_for(Function::Share, env)?;
     let aws = aws_config().await;
@@ -336,8 +363,10 @@ pub async fn share() -> Result<Router, InitError> {
             accounts: store.clone(),
             grants: store.clone(),
             writer: store.clone(),
-            audit: store,
+            audit: store.clone(),
             clock: Arc::new(SystemClock),
+            removal: store,
+            revoke: Arc::new(GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?),
         },
     ))
 }

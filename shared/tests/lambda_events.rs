@@ -107,14 +107,19 @@ fn list_app(store: Arc<SqliteStore>) -> Router {
 }
 
 fn share_app(store: Arc<SqliteStore>) -> Router {
+    let settings = settings(Function::Share);
     lambda::share_router(
-        &settings(Function::Share),
+        &settings,
         lambda::SharePorts {
             accounts: store.clone(),
             grants: store.clone(),
             writer: store.clone(),
-            audit: store,
+            audit: store.clone(),
             clock: Arc::new(SystemClock),
+            removal: store,
+            revoke: Arc::new(
+                igconnect::adapters::graph::GraphClient::new(settings.meta.clone()).expect("graph"),
+            ),
         },
     )
 }

@@ -219,6 +219,11 @@ impl App {
                 sealer: sealer.clone(),
                 meta: meta.clone(),
                 clock: Arc::new(SystemClock),
+                queue: store.clone(),
+                // Sync is not exercised here; its client points where settings() says.
+                upkeep: Arc::new(
+                    igconnect::adapters::graph::GraphClient::new(settings().meta).expect("graph"),
+                ),
             },
         );
         Self {

@@ -46,52 +46,78 @@ async fn the_audited_client_refuses_a_query_outside_a_tenant() {
     assert!(query.is_err());
 }
 
-/// Accounts whose token expires sit on `gsi1` in the hour bucket their refresh falls due,
-/// ordered by expiry; tokens that never expire are not on it. The refresh job relies on it.
-#[tokio::test]
-async fn expiring_tokens_are_on_the_refresh_index() {
+/// The entries of every shard of a `gsi1` queue (`REFRESHDUE`, `OUTBOX`).
+async fn queue_entries(
+    table: &str,
+    queue: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
     use aws_sdk_dynamodb::types::AttributeValue;
-    use igconnect::adapters::dynamodb::{REFRESH_MARGIN, refresh_due_bucket};
+    let mut entries = Vec::new();
+    for shard in 0..4 {
+        let found = moto::audited_dynamodb_client()
+            .query()
+            .table_name(table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :shard")
+            .expression_attribute_values(":shard", AttributeValue::S(format!("{queue}#{shard}")))
+            .send()
+            .await
+            .expect("query gsi1");
+        entries.extend(found.items().iter().cloned());
+    }
+    entries
+}
+
+fn text<'a>(
+    item: &'a std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    name: &str,
+) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// An active account sits on one shard of the refresh queue, keyed by due time, tenant and
+/// id; the entry announcing its connection sits in the outbox with the entry's attributes
+/// (read from the index alone) and never the token. Once it needs reauth it leaves the
+/// queue. The refresh pass and the event delivery rely on this layout.
+#[tokio::test]
+async fn due_accounts_and_announced_entries_are_on_their_gsi1_queues() {
     use igconnect::conformance::fixtures;
-    use igconnect::ports::AccountWriter;
+    use igconnect::ports::{AccountHealth, AccountWriter};
 
     let store = moto::dynamo_store().await;
     let t = fixtures::tenant("tenant-a");
-    let expiring = fixtures::connection(&t, "17841400000000001");
-    let expires_at = expiring.token_expires_at.expect("fixture token expires");
-    let mut forever = fixtures::connection(&t, "17841400000000002");
-    forever.token_expires_at = None;
-    let due = store
-        .save_connection(&expiring, &fixtures::sealed("a"))
-        .await
-        .expect("save");
-    store
-        .save_connection(&forever, &fixtures::sealed("b"))
-        .await
-        .expect("save");
-
-    let found = moto::audited_dynamodb_client()
-        .query()
-        .table_name(store.table())
-        .index_name("gsi1")
-        .key_condition_expression("gsi1pk = :bucket")
-        .expression_attribute_values(
-            ":bucket",
-            AttributeValue::S(refresh_due_bucket(expires_at - REFRESH_MARGIN)),
+    let account = store
+        .save_connection(
+            &fixtures::connection(&t, "17841400000000001"),
+            &fixtures::sealed("a"),
         )
-        .send()
         .await
-        .expect("query the refresh index");
+        .expect("save");
+    let due = account.upkeep.refresh_due_at.expect("due");
 
-    let keys: Vec<_> = found
-        .items()
-        .iter()
-        .map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
-        .collect();
-    assert_eq!(keys, [Some(format!("ACCOUNT#{}", due.id))]);
-    let sort_key = found.items()[0].get("gsi1sk").and_then(|v| v.as_s().ok());
+    let queued = queue_entries(store.table(), "REFRESHDUE").await;
+    assert_eq!(queued.len(), 1);
     assert_eq!(
-        sort_key.map(String::as_str),
-        Some(format!("{:013}#{}#{}", expires_at.timestamp_millis(), t, due.id).as_str())
+        text(&queued[0], "sk"),
+        Some(format!("ACCOUNT#{}", account.id).as_str())
     );
+    assert_eq!(
+        text(&queued[0], "gsi1sk"),
+        Some(format!("{:013}#{}#{}", due.timestamp_millis(), t, account.id).as_str())
+    );
+    assert!(!queued[0].contains_key("token_sealed"));
+
+    let outbox = queue_entries(store.table(), "OUTBOX").await;
+    assert_eq!(outbox.len(), 1);
+    assert!(text(&outbox[0], "event").is_some_and(|e| e.contains("account.connected")));
+    assert_eq!(text(&outbox[0], "actor"), Some("auth0|owner-1"));
+
+    store
+        .mark_needs_reauth(&t, &account.id, fixtures::now(), "token_invalid")
+        .await
+        .expect("mark");
+    assert!(queue_entries(store.table(), "REFRESHDUE").await.is_empty());
+    assert_eq!(queue_entries(store.table(), "OUTBOX").await.len(), 2);
 }

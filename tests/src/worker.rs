@@ -21,12 +21,17 @@ pub struct WorkerRun {
 impl WorkerRun {
     /// One number of the summary line: `count("published")` of `... published 1, ...`.
     pub fn count(&self, what: &str) -> usize {
+        self.count_in("publish worker:", what)
+    }
+
+    /// One number of the summary line starting with `prefix` (`refresh:`, `events:`...).
+    pub fn count_in(&self, prefix: &str, what: &str) -> usize {
         let line = self
             .stdout
             .lines()
-            .find(|l| l.starts_with("publish worker:"))
-            .unwrap_or_else(|| panic!("the worker printed no summary: {self:?}"));
-        line.trim_start_matches("publish worker:")
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("the command printed no `{prefix}` summary: {self:?}"));
+        line.trim_start_matches(prefix)
             .split(',')
             .map(str::trim)
             .find_map(|part| {
@@ -43,8 +48,15 @@ impl WorkerRun {
 
 impl Server {
     fn worker_command(&self, now: &str, env: &[(&str, &str)]) -> Command {
+        self.command(&["worker", "--once", "--now", now], env)
+    }
+
+    /// `igconnect <args> --data-dir <this server's>` with its store flags and environment
+    /// (and `env` on top), output captured: a command run beside this server.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(igconnect_bin());
-        cmd.args(["worker", "--once", "--now", now, "--data-dir"])
+        cmd.args(args)
+            .arg("--data-dir")
             .arg(self.data_dir())
             .args(self.backend_args())
             .env_remove("IGC_JWT_SECRET")
@@ -73,6 +85,23 @@ impl Server {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// `igconnect refresh --now <now>` on this server's data: one token refresh pass; its
+    /// `refresh:` and `events:` summary lines are in `stdout`.
+    pub async fn refresh_at(&self, now: &str, env: &[(&str, &str)]) -> WorkerRun {
+        let out = self
+            .command(&["refresh", "--now", now], env)
+            .output()
+            .await
+            .expect("igconnect refresh runs");
+        let run = WorkerRun {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(run.success, "the refresh pass failed: {run:?}");
+        run
     }
 
     /// Same, asserting the pass succeeded.

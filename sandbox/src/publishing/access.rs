@@ -94,6 +94,7 @@ mod tests {
     fn record(subject: Subject) -> TokenRecord {
         TokenRecord {
             subject,
+            serial: 0,
             issued_at: Utc::now(),
             expires_at: None,
             long_lived: true,

@@ -13,6 +13,7 @@ mod render;
 mod spec;
 mod store;
 
+pub(crate) use refusals::{rate_limited, server_error};
 pub(crate) use store::Store;
 
 use super::errors::GraphError;

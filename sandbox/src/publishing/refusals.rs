@@ -56,13 +56,7 @@ impl Fault {
     /// The error container creation answers, for failures that happen there.
     pub fn at_creation(self, account: &str, video: bool) -> Option<GraphError> {
         let e = match self {
-            Self::Token => GraphError::new(
-                190,
-                Some(460),
-                "Error validating access token: The session has been invalidated because the \
-                 user changed their password or Facebook has changed the session for security \
-                 reasons.",
-            ),
+            Self::Token => GraphError::invalidated_token(),
             Self::Rate => return Some(rate_limited(account)),
             Self::Fetch => GraphError::new(
                 9004,
@@ -115,7 +109,7 @@ impl Fault {
 }
 
 /// Code 4 with the usage headers at 100%, as Meta throttles an app.
-fn rate_limited(account: &str) -> GraphError {
+pub(crate) fn rate_limited(account: &str) -> GraphError {
     let app_usage = r#"{"call_count":100,"total_cputime":12,"total_time":15}"#;
     let buc_usage = serde_json::json!({
         account: [{

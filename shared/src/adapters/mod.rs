@@ -4,7 +4,9 @@
 
 pub mod dynamodb;
 pub mod envelope;
+pub mod eventbridge;
 pub mod graph;
 pub mod keyring;
 pub mod kms;
 pub mod sqlite;
+pub mod webhook;

@@ -75,13 +75,28 @@ macro_rules! store_conformance {
                 due_posts_are_the_unfinished_ones_due_by_now_earliest_first,
                 updated_due_times_move_posts_on_and_off_the_queue,
                 mark_needs_reauth_changes_the_account_once,
-                mark_needs_reauth_of_an_unknown_account_is_false;
+                mark_needs_reauth_of_an_unknown_account_is_false,
+                a_new_connection_is_due_a_day_after_it_was_made,
+                due_accounts_are_the_active_ones_due_by_now_earliest_first,
+                a_claim_holds_the_account_until_its_lease_ends,
+                save_upkeep_stores_every_field_and_the_token_when_issued,
+                save_upkeep_writes_its_audit_entry,
+                save_upkeep_on_a_stale_version_is_a_conflict,
+                reconnecting_a_needs_reauth_account_makes_it_due_again,
+                the_outbox_holds_announced_entries_until_delivered,
+                revoke_destroys_the_token_once_and_keeps_grants,
+                delete_removes_the_account_its_grants_and_posts,
+                delete_removes_more_than_one_transaction_holds,
+                accounts_of_meta_user_are_found_by_grantor_and_instagram_user,
+                deletion_requests_round_trip;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,
                 concurrent_connections_audit_each_save_once,
                 concurrent_inserts_with_one_key_create_one_post,
                 concurrent_updates_from_one_read_have_one_winner,
+                concurrent_marks_write_one_needs_reauth_entry,
+                concurrent_claims_have_one_winner,
         );
     };
     ($factory:expr) => {

@@ -11,6 +11,13 @@
 //! ends, the kernel closes that pipe, the watchdog's `cat` sees end of file, and it kills
 //! moto. No pid files, no orphans, nothing for `scripts/test` to clean up.
 //!
+//! moto runs its server with one thread per request and applies neither a conditional write
+//! nor a transaction atomically: two racing writes can both pass their condition, and a
+//! cancelled transaction restores a snapshot of the table taken before writes that landed
+//! meanwhile. DynamoDB serialises the writes to one item, which is what every single-winner
+//! behaviour relies on, so moto is started behind a lock that handles one request at a time
+//! ([`SERIALISED_MOTO`]); requests still overlap in transfer.
+//!
 //! `IGC_MOTO_URL`, when set, points the helpers at a moto server that is already running
 //! instead (the black-box tests start one for the processes they spawn).
 
@@ -24,7 +31,8 @@ use aws_sdk_dynamodb::operation::{
     create_table::CreateTableInput, delete_item::DeleteItemInput,
     describe_table::DescribeTableInput, describe_time_to_live::DescribeTimeToLiveInput,
     get_item::GetItemInput, put_item::PutItemInput, query::QueryInput,
-    transact_write_items::TransactWriteItemsInput, update_time_to_live::UpdateTimeToLiveInput,
+    transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
+    update_time_to_live::UpdateTimeToLiveInput,
 };
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -156,6 +164,7 @@ impl Intercept for RequestPathOnly {
         let allowed = input.downcast_ref::<GetItemInput>().is_some()
             || input.downcast_ref::<PutItemInput>().is_some()
             || input.downcast_ref::<DeleteItemInput>().is_some()
+            || input.downcast_ref::<UpdateItemInput>().is_some()
             || input.downcast_ref::<TransactWriteItemsInput>().is_some()
             || input.downcast_ref::<CreateTableInput>().is_some()
             || input.downcast_ref::<DescribeTableInput>().is_some()
@@ -193,6 +202,28 @@ fn check_query(query: &QueryInput) -> Result<(), Box<dyn std::error::Error + Sen
         _ => Err("a base-table Query must be pinned to one tenant's partition".into()),
     }
 }
+
+/// moto's server (as `moto_server` runs it) with its application behind a lock. Arguments:
+/// host, port.
+const SERIALISED_MOTO: &str = r#"
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app,
+)
+
+host, port = sys.argv[1], int(sys.argv[2])
+os.environ.setdefault("MOTO_PORT", str(port))
+app = DomainDispatcherApplication(create_backend_app)
+app.debug = True
+lock = threading.Lock()
+
+def one_at_a_time(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+
+run_simple(host, port, one_at_a_time, threaded=True, request_handler=MotoRequestHandler)
+"#;
 
 fn moto_server_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -235,9 +266,11 @@ fn free_port() -> u16 {
 
 fn start_on(server: &Path, port: u16) -> Result<Moto, String> {
     let log = std::env::temp_dir().join(format!("igconnect-moto-{port}.log"));
-    // $1 server, $2 port, $3 log. `cat` returns when the test process, the only writer of
-    // its stdin, is gone; then moto goes too.
-    let script = r#""$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 </dev/null &
+    // The Python of the virtualenv moto_server belongs to.
+    let python = server.with_file_name("python");
+    // $1 python, $2 port, $3 log, $4 the server program. `cat` returns when the test
+    // process, the only writer of its stdin, is gone; then moto goes too.
+    let script = r#""$1" -c "$4" 127.0.0.1 "$2" >"$3" 2>&1 </dev/null &
 moto=$!
 cat >/dev/null
 kill "$moto" 2>/dev/null
@@ -246,9 +279,10 @@ wait "$moto" 2>/dev/null"#;
         .arg("-c")
         .arg(script)
         .arg("moto-watchdog")
-        .arg(server)
+        .arg(&python)
         .arg(port.to_string())
         .arg(&log)
+        .arg(SERIALISED_MOTO)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -1,5 +1,6 @@
 //! A connected Instagram professional account and who owns it.
 
+use super::lifecycle::{MIN_TOKEN_AGE, Upkeep};
 use super::{AccountId, IgUserId, MemberAccess, TenantId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,6 +90,9 @@ pub enum AccountStatus {
     Active,
     /// Meta refused the token; a person must connect the account again.
     NeedsReauth,
+    /// The Meta user took their grant back (Meta's deauthorize callback): the tokens are
+    /// destroyed; grants and posts stay until someone reconnects or disconnects it.
+    Revoked,
 }
 
 impl AccountStatus {
@@ -97,6 +101,7 @@ impl AccountStatus {
         match self {
             Self::Active => "active",
             Self::NeedsReauth => "needs_reauth",
+            Self::Revoked => "revoked",
         }
     }
 
@@ -105,6 +110,7 @@ impl AccountStatus {
         match s {
             "active" => Some(Self::Active),
             "needs_reauth" => Some(Self::NeedsReauth),
+            "revoked" => Some(Self::Revoked),
             _ => None,
         }
     }
@@ -168,6 +174,9 @@ pub struct Account {
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version, bumped on every write.
     pub version: u64,
+    /// How the token is kept alive: when it was issued and last checked, the last error,
+    /// when the refresh pass looks at it next.
+    pub upkeep: Upkeep,
 }
 
 /// What a completed login hands to storage: a new account, or fresh tokens and profile for
@@ -204,11 +213,26 @@ impl Connection {
             connected_by: self.connected_by.clone(),
             updated_at: self.at,
             version: 1,
+            upkeep: self.fresh_upkeep(),
+        }
+    }
+
+    /// A token just issued and checked: the refresh pass looks at it again in a day, when
+    /// Instagram would first let it be refreshed.
+    fn fresh_upkeep(&self) -> Upkeep {
+        Upkeep {
+            token_issued_at: Some(self.at),
+            last_refreshed_at: None,
+            last_error: None,
+            data_access_expires_at: None,
+            refresh_due_at: Some(self.at + MIN_TOKEN_AGE),
+            failures: 0,
         }
     }
 
     /// The account after reconnecting: identity, owner and first connection stay; tokens,
-    /// profile and status are renewed.
+    /// profile, status and upkeep are renewed (a `needs_reauth` or `revoked` account is
+    /// active again, its grants untouched).
     pub fn reconnect(&self, existing: &Account) -> Account {
         Account {
             login: self.login,
@@ -218,6 +242,7 @@ impl Connection {
             token_expires_at: self.token_expires_at,
             updated_at: self.at,
             version: existing.version + 1,
+            upkeep: self.fresh_upkeep(),
             ..existing.clone()
         }
     }

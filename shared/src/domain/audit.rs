@@ -64,6 +64,26 @@ pub enum AuditEvent {
     /// A scheduled post was canceled.
     #[serde(rename = "post.canceled")]
     PostCanceled { post_id: PostId, kind: PostKind },
+    /// Meta refused the account's token for good; a person must connect it again.
+    #[serde(rename = "account.needs_reauth")]
+    NeedsReauth { code: String },
+    /// The Meta user took back their grant (Meta's deauthorize callback); the tokens are
+    /// destroyed.
+    #[serde(rename = "account.revoked")]
+    Revoked { reason: String },
+    /// Someone disconnected the account: tokens, grants and posts are gone, this entry
+    /// stays.
+    #[serde(rename = "account.disconnected")]
+    Disconnected {
+        username: String,
+        /// Whether Meta was told to revoke the grant as well.
+        revoked_at_meta: bool,
+    },
+    /// The Meta user asked Meta to have their data deleted (Meta's data-deletion callback):
+    /// the account, its tokens, grants and posts are gone. The entry keeps nothing about
+    /// the person (no username), only that it happened.
+    #[serde(rename = "account.data_deleted")]
+    DataDeleted {},
 }
 
 impl AuditEvent {
@@ -79,6 +99,10 @@ impl AuditEvent {
             Self::PostPublished { .. } => "post.published",
             Self::PostFailed { .. } => "post.failed",
             Self::PostCanceled { .. } => "post.canceled",
+            Self::NeedsReauth { .. } => "account.needs_reauth",
+            Self::Revoked { .. } => "account.revoked",
+            Self::Disconnected { .. } => "account.disconnected",
+            Self::DataDeleted {} => "account.data_deleted",
         }
     }
 }
@@ -117,6 +141,17 @@ impl AuditEntry {
 }
 
 impl AuditEntry {
+    /// A new entry about `account_id` made by igconnect itself (the refresh pass, Meta's
+    /// callbacks), at `at`.
+    pub fn by_system(
+        tenant: &TenantId,
+        account_id: &AccountId,
+        at: DateTime<Utc>,
+        event: AuditEvent,
+    ) -> Self {
+        Self::new(tenant, &UserId::system(), account_id, at, event)
+    }
+
     /// What a login's save records: `account.connected` for a first connection,
     /// `account.reconnected` when `account` already existed (its version is past 1), by the
     /// user who completed the login.
@@ -159,6 +194,14 @@ mod tests {
         assert_eq!(json["permission"], "view");
         let back: AuditEvent = serde_json::from_value(json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_data_deletion_keeps_nothing_but_that_it_happened() {
+        let event = AuditEvent::DataDeleted {};
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json, serde_json::json!({"action": "account.data_deleted"}));
+        assert_eq!(serde_json::from_value::<AuditEvent>(json).unwrap(), event);
     }
 
     #[test]

@@ -31,8 +31,8 @@ pub const MAX_SKEW_SECONDS: i64 = 300;
 pub struct Event {
     /// The audit entry's id: receivers deduplicate on it (delivery is at least once).
     pub id: AuditId,
-    /// `account.connected`, `account.needs_reauth`, `account.revoked`, `post.published`,
-    /// `post.failed`.
+    /// `account.connected`, `account.needs_reauth`, `account.revoked`,
+    /// `account.disconnected`, `post.published`, `post.failed`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub tenant_id: TenantId,
@@ -72,6 +72,15 @@ impl Event {
             } => (
                 "post.failed",
                 json!({ "post_id": post_id, "type": kind, "code": code }),
+            ),
+            AuditEvent::NeedsReauth { code } => ("account.needs_reauth", json!({ "code": code })),
+            AuditEvent::Revoked { reason } => ("account.revoked", json!({ "reason": reason })),
+            AuditEvent::Disconnected {
+                username,
+                revoked_at_meta,
+            } => (
+                "account.disconnected",
+                json!({ "username": username, "revoked_at_meta": revoked_at_meta }),
             ),
             _ => return None,
         };

@@ -124,6 +124,15 @@ impl AuditId {
     }
 }
 
+impl UserId {
+    /// The actor of changes igconnect makes on its own (the refresh pass, Meta's
+    /// callbacks). The `igconnect:` prefix keeps it apart from the subject of any JWT a
+    /// tenant's identity provider would issue in practice.
+    pub fn system() -> Self {
+        Self("igconnect:system".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

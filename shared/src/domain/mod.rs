@@ -3,8 +3,10 @@
 mod account;
 mod audit;
 mod caller;
+mod deletion;
 mod event;
 mod ids;
+mod lifecycle;
 mod oauth_state;
 mod page;
 mod permission;
@@ -19,10 +21,14 @@ pub use account::{
 };
 pub use audit::{AuditEntry, AuditEvent};
 pub use caller::{Caller, Role};
+pub use deletion::{DataDeletion, DeletionStatus};
 pub use event::{
     Event, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, verify_delivery,
 };
 pub use ids::{AccountId, AuditId, IdError, IgUserId, PostId, TenantId, UserId};
+pub use lifecycle::{
+    FIRST_RETRY, MAX_RETRY, MIN_TOKEN_AGE, RefreshFailure, RefreshPolicy, Upkeep, backoff,
+};
 pub use oauth_state::{OAuthState, STATE_TTL, StateKey, StateToken};
 pub use page::{Cursor, CursorKey, Page, PageError, PageRequest};
 pub use permission::{Denied, Grant, MemberAccess, Permission, permission_of, require};

@@ -171,6 +171,7 @@ mod tests {
             connected_by: UserId::parse("dan").unwrap(),
             updated_at: at,
             version: 1,
+            upkeep: Default::default(),
         }
     }
 

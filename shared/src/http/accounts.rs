@@ -46,8 +46,19 @@ pub struct AccountView {
     /// Who was given what; shown to managers only.
     #[serde(skip_serializing_if = "Option::is_none")]
     grants: Option<Vec<Grant>>,
+    /// `active`, `needs_reauth` (prompt a reconnect) or `revoked` (the Meta user took the
+    /// grant back; a reconnect restores it).
     status: AccountStatus,
     token_expires_at: Option<DateTime<Utc>>,
+    /// The last time the token was refreshed or checked and found working.
+    last_refreshed_at: Option<DateTime<Utc>>,
+    /// The stable code of the last refresh failure (`token_invalid`, `token_expired`,
+    /// `meta_unavailable`...); `null` once a refresh succeeds.
+    last_error: Option<String>,
+    /// Facebook Login: when Meta stops letting the app read the user's data unless they
+    /// log in again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_access_expires_at: Option<DateTime<Utc>>,
     connected_at: DateTime<Utc>,
     connected_by: String,
     updated_at: DateTime<Utc>,
@@ -78,6 +89,9 @@ impl From<VisibleAccount> for AccountView {
             grants: v.grants,
             status: a.status,
             token_expires_at: a.token_expires_at,
+            last_refreshed_at: a.upkeep.last_refreshed_at,
+            last_error: a.upkeep.last_error,
+            data_access_expires_at: a.upkeep.data_access_expires_at,
             connected_at: a.connected_at,
             connected_by: a.connected_by.to_string(),
             updated_at: a.updated_at,
@@ -144,5 +158,26 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AccountView>> {
     let account = service::get_account(s.access(), &caller, &id).await?;
+    Ok(Json(account.into()))
+}
+
+/// `POST /v1/accounts/{id}/sync`: checks the token at Meta and syncs the profile now.
+pub async fn sync(
+    State(s): State<super::SyncState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AccountView>> {
+    let access = AccessDeps {
+        accounts: s.accounts.as_ref(),
+        grants: s.grants.as_ref(),
+    };
+    let deps = service::RefreshDeps {
+        queue: s.queue.as_ref(),
+        sealer: s.sealer.as_ref(),
+        meta: s.meta.as_ref(),
+        clock: s.clock.as_ref(),
+        policy: s.policy.as_ref(),
+    };
+    let account = service::sync_account(access, s.tokens.as_ref(), deps, &caller, &id).await?;
     Ok(Json(account.into()))
 }

@@ -6,18 +6,22 @@ mod accounts;
 mod auth;
 mod connect;
 mod extract;
+mod meta;
 mod posts;
 mod problem;
 mod share;
 mod trace;
 
 pub use auth::{Authenticator, JwtVerifier, mint_token};
+pub use meta::MetaCallbacks;
 pub use problem::{ApiResult, Problem};
 
 use crate::ports::{
-    AccessWriter, AccountHealth, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta,
-    OAuthStates, PostStore, Publisher, Sealer, TokenReader,
+    AccessWriter, AccountHealth, AccountReader, AccountRemoval, AccountWriter, AuditLog, Clock,
+    DeletionRequests, GrantReader, Meta, OAuthStates, PostStore, Publisher, Sealer, TokenReader,
 };
+use crate::ports::{RefreshQueue, TokenUpkeep, UpkeepGraph};
+use crate::service::PassPolicy;
 use crate::service::{ConnectPolicy, PublishPolicy};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
@@ -41,6 +45,11 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/v1/accounts/{id}/posts"),
     (Method::GET, "/v1/accounts/{id}/posts/{post_id}"),
     (Method::DELETE, "/v1/accounts/{id}/posts/{post_id}"),
+    (Method::POST, "/v1/meta/deauthorize"),
+    (Method::POST, "/v1/meta/data-deletion"),
+    (Method::GET, "/v1/meta/data-deletion/{code}"),
+    (Method::GET, "/v1/meta/webhooks"),
+    (Method::POST, "/v1/meta/webhooks"),
 ];
 
 /// What `initiate` needs: no account storage, no Sealer.
@@ -82,6 +91,31 @@ pub struct ShareState {
     pub writer: Arc<dyn AccessWriter>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
+    /// Disconnecting: deletes the account with its tokens (never reading them) and asks
+    /// Meta to revoke a Facebook user's grant with the app's token.
+    pub removal: Arc<dyn AccountRemoval>,
+    pub revoke: Arc<dyn TokenUpkeep>,
+}
+
+/// What an on-demand sync needs: one account's token, unsealed to ask Meta about it, and
+/// the write that stores what Meta said.
+#[derive(Clone)]
+pub struct SyncState {
+    pub auth: Arc<Authenticator>,
+    pub accounts: Arc<dyn AccountReader>,
+    pub grants: Arc<dyn GrantReader>,
+    pub tokens: Arc<dyn TokenReader>,
+    pub queue: Arc<dyn RefreshQueue>,
+    pub sealer: Arc<dyn Sealer>,
+    pub meta: Arc<dyn UpkeepGraph>,
+    pub clock: Arc<dyn Clock>,
+    pub policy: Arc<PassPolicy>,
+}
+
+impl FromRef<SyncState> for Arc<Authenticator> {
+    fn from_ref(s: &SyncState) -> Self {
+        Arc::clone(&s.auth)
+    }
 }
 
 /// What publishing needs: the one request path besides `callback` that unseals tokens (one
@@ -98,6 +132,17 @@ pub struct PostsState {
     pub meta: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
     pub policy: Arc<PublishPolicy>,
+}
+
+/// What Meta's callbacks need: revoking and deleting accounts (which destroys their tokens
+/// without reading them: no token reader, no Sealer) and recording deletion requests. No
+/// authenticator: Meta signs its calls, with the app secrets in `callbacks`.
+#[derive(Clone)]
+pub struct MetaState {
+    pub removal: Arc<dyn AccountRemoval>,
+    pub deletions: Arc<dyn DeletionRequests>,
+    pub clock: Arc<dyn Clock>,
+    pub callbacks: Arc<MetaCallbacks>,
 }
 
 impl FromRef<PostsState> for Arc<Authenticator> {
@@ -155,7 +200,7 @@ pub fn share_routes(state: ShareState) -> Router {
     Router::new()
         .route(
             "/v1/accounts/{id}",
-            axum::routing::patch(share::patch_account),
+            axum::routing::patch(share::patch_account).delete(share::disconnect),
         )
         .route("/v1/accounts/{id}/grants", get(share::list_grants))
         .route(
@@ -180,6 +225,45 @@ pub fn posts_routes(state: PostsState) -> Router {
         )
         .with_state(state)
 }
+
+/// `POST /v1/accounts/{id}/sync`.
+pub fn sync_routes(state: SyncState) -> Router {
+    Router::new()
+        .route(
+            "/v1/accounts/{id}/sync",
+            axum::routing::post(accounts::sync),
+        )
+        .with_state(state)
+}
+
+/// Meta's callbacks, public (Meta signs them): `POST /v1/meta/deauthorize`, `POST
+/// /v1/meta/data-deletion`, `GET /v1/meta/data-deletion/{code}` (the status page the
+/// confirmation code opens), `GET`/`POST /v1/meta/webhooks`.
+pub fn meta_routes(state: MetaState) -> Router {
+    Router::new()
+        .route(
+            "/v1/meta/deauthorize",
+            axum::routing::post(meta::deauthorize),
+        )
+        .route(
+            "/v1/meta/data-deletion",
+            axum::routing::post(meta::data_deletion),
+        )
+        .route("/v1/meta/data-deletion/{code}", get(meta::deletion_status))
+        .route(
+            "/v1/meta/webhooks",
+            get(meta::subscribe)
+                .post(meta::event)
+                // Meta batches webhook changes: a delivery may outgrow the 64 KiB that is
+                // plenty for every other body. Still bounded: a body is read whole before
+                // its signature can be checked, and a refused one is never parsed.
+                .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
+        )
+        .with_state(state)
+}
+
+/// The largest webhook delivery accepted.
+pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
 
 /// `GET /v1/health`.
 pub fn health_routes() -> Router {

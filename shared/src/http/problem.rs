@@ -1,5 +1,6 @@
 //! RFC 9457 problem details: every error the API returns, with a stable machine `code`.
 
+use crate::domain::SubscriptionError;
 use crate::ports::{MetaError, StoreError};
 use crate::service::ServiceError;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -202,6 +203,35 @@ impl From<ServiceError> for Problem {
                 "This login is not available",
             )
             .detail(e.to_string()),
+            ServiceError::SignedRequestInvalid(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "signed_request_invalid",
+                "The signed_request is not a valid request from Meta",
+            )
+            .detail(e.to_string())
+            .with("reason", Value::from(e.code())),
+            ServiceError::WebhookSignatureInvalid(e) => Self::new(
+                StatusCode::FORBIDDEN,
+                "webhook_signature_invalid",
+                "The webhook delivery is not signed by Meta",
+            )
+            .detail(e.to_string())
+            .with("reason", Value::from(e.code())),
+            ServiceError::WebhookSubscriptionRefused(e) => {
+                // A wrong token is a refusal; a wrong mode or challenge a malformed request.
+                let status = if e == SubscriptionError::WrongToken {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                Self::new(
+                    status,
+                    "webhook_verification_failed",
+                    "The webhook subscription was refused",
+                )
+                .detail(e.to_string())
+                .with("reason", Value::from(e.code()))
+            }
             ServiceError::Store(StoreError::Conflict) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -224,6 +254,18 @@ impl From<ServiceError> for Problem {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "login_not_configured",
                 "This login is not available",
+            )
+            .detail(e.to_string()),
+            e @ ServiceError::RateLimited => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Meta is throttling this app",
+            )
+            .detail(e.to_string()),
+            e @ ServiceError::MetaUnavailable(_) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "meta_unavailable",
+                "Meta is unavailable",
             )
             .detail(e.to_string()),
             ServiceError::Meta(e) => {

@@ -32,6 +32,22 @@ impl ShareState {
     }
 }
 
+/// `DELETE /v1/accounts/{id}`: 204, then 404 for a second call.
+pub async fn disconnect(
+    State(s): State<ShareState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let deps = service::DisconnectDeps {
+        access: s.access(),
+        removal: s.removal.as_ref(),
+        meta: s.revoke.as_ref(),
+        clock: s.clock.as_ref(),
+    };
+    service::disconnect_account(deps, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Serialize)]
 pub struct GrantList {
     data: Vec<Grant>,

@@ -7,12 +7,12 @@ use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
 use crate::config::Settings;
-use crate::http::{PostsState, finish, posts_routes};
+use crate::http::{PostsState, SyncState, finish, posts_routes, sync_routes};
 use crate::ports::{
-    AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, Sealer, SystemClock,
-    TokenReader,
+    AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, RefreshQueue, Sealer,
+    SystemClock, TokenReader, UpkeepGraph,
 };
-use crate::service::{PublishDeps, PublishPolicy, work_once};
+use crate::service::{PassPolicy, PublishDeps, PublishPolicy, work_once};
 use crate::telemetry::{self, LogFormat};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
@@ -30,6 +30,10 @@ pub struct PostsPorts {
     pub sealer: Arc<dyn Sealer>,
     pub meta: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
+    /// `POST /v1/accounts/{id}/sync` stores what Meta said about the token through it.
+    pub queue: Arc<dyn RefreshQueue>,
+    /// The token and profile reads of a sync.
+    pub upkeep: Arc<dyn UpkeepGraph>,
 }
 
 /// Publishing's timings on Lambda: the in-request wait from the settings.
@@ -42,18 +46,36 @@ fn policy(settings: &Settings) -> PublishPolicy {
 
 /// The `publish` function's router.
 pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
-    finish(posts_routes(PostsState {
-        auth: authenticator(settings),
-        accounts: ports.accounts,
-        grants: ports.grants,
-        tokens: ports.tokens,
-        health: ports.health,
-        posts: ports.posts,
-        sealer: ports.sealer,
-        meta: ports.meta,
-        clock: ports.clock,
-        policy: Arc::new(policy(settings)),
-    }))
+    let auth = authenticator(settings);
+    let sync = sync_routes(SyncState {
+        auth: Arc::clone(&auth),
+        accounts: ports.accounts.clone(),
+        grants: ports.grants.clone(),
+        tokens: ports.tokens.clone(),
+        queue: ports.queue,
+        sealer: ports.sealer.clone(),
+        meta: ports.upkeep,
+        clock: ports.clock.clone(),
+        policy: Arc::new(PassPolicy {
+            rules: settings.refresh,
+            ..PassPolicy::default()
+        }),
+    });
+    finish(
+        posts_routes(PostsState {
+            auth,
+            accounts: ports.accounts,
+            grants: ports.grants,
+            tokens: ports.tokens,
+            health: ports.health,
+            posts: ports.posts,
+            sealer: ports.sealer,
+            meta: ports.meta,
+            clock: ports.clock,
+            policy: Arc::new(policy(settings)),
+        })
+        .merge(sync),
+    )
 }
 
 struct Clients {
@@ -95,12 +117,23 @@ pub async fn publish() -> Result<Router, InitError> {
             grants: c.store.clone(),
             tokens: c.store.clone(),
             health: c.store.clone(),
-            posts: c.store,
+            posts: c.store.clone(),
             sealer: c.sealer,
-            meta: c.graph,
+            meta: c.graph.clone(),
             clock: Arc::new(SystemClock),
+            queue: c.store,
+            upkeep: c.graph,
         },
     ))
+}
+
+/// The `publish` and `publish-worker` functions' clients; the `refresh` function needs the
+/// same.
+pub(super) async fn function_clients(
+    function: Function,
+) -> Result<(Settings, Arc<DynamoStore>, Arc<KmsSealer>, Arc<GraphClient>), InitError> {
+    let c = clients(function).await?;
+    Ok((c.settings, c.store, c.sealer, c.graph))
 }
 
 /// How long before the invocation's deadline a pass stops, leaving the rest to the next.
@@ -117,7 +150,7 @@ const FALLBACK_BUDGET: Duration = Duration::from_secs(45);
 /// placeholder: `cargo lambda watch` sends `600000` (ten minutes after the epoch) with every
 /// invocation. Taken at its word, the pass would do nothing, ever; it gets
 /// [`FALLBACK_BUDGET`] instead.
-fn budget(deadline_ms: u64, now: SystemTime) -> Duration {
+pub(super) fn budget(deadline_ms: u64, now: SystemTime) -> Duration {
     let now_ms = now
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -3,12 +3,19 @@
 //! [`Sealer`] or a token, mirroring its IAM policy.
 
 mod clock;
+mod events;
+mod lifecycle;
 mod meta;
 mod publisher;
 mod sealer;
 mod store;
+mod upkeep;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use events::{DeliveryError, EventSink};
+pub use lifecycle::{
+    AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
+};
 pub use meta::{
     FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,
     IssuedToken, Meta, MetaError, PermissionGrant,
@@ -19,3 +26,4 @@ pub use store::{
     AccessWriter, AccountHealth, AccountReader, AccountWriter, AuditLog, GrantReader, OAuthStates,
     PostInsert, PostQueue, PostStore, Store, StoreError, TokenReader,
 };
+pub use upkeep::{TokenHealth, TokenUpkeep, UpkeepGraph};

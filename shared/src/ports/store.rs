@@ -2,6 +2,7 @@
 //! tenants, so isolation does not depend on each caller remembering a filter.
 
 use super::SealedSecret;
+use super::lifecycle::{AccountRemoval, DeletionRequests, Outbox, RefreshQueue};
 use crate::domain::{
     Account, AccountId, AuditEntry, AuditId, Connection, Grant, IdempotencyKey, OAuthState, Page,
     PageRequest, Post, PostId, StateKey, TenantId, UserId,
@@ -144,14 +145,17 @@ pub trait AuditLog: Send + Sync {
 /// Marking an account whose token Meta refused.
 #[async_trait]
 pub trait AccountHealth: Send + Sync {
-    /// Sets the account `needs_reauth` (it keeps its grants and posts), unless it already
-    /// is or no longer exists. `true` when this call changed it, so whoever reacts to the
-    /// change (an event, an audit entry) does so once.
+    /// Sets the account `needs_reauth` (it keeps its grants and posts; the refresh pass
+    /// stops looking at it; `code` becomes its last error), unless it is not active or no
+    /// longer exists, and writes the `account.needs_reauth` audit entry (so its event) in
+    /// the same transaction. `true` when this call changed it: of concurrent marks, one
+    /// does, so the event is announced once.
     async fn mark_needs_reauth(
         &self,
         tenant: &TenantId,
         id: &AccountId,
         at: DateTime<Utc>,
+        code: &str,
     ) -> Result<bool, StoreError>;
 }
 
@@ -226,6 +230,10 @@ pub trait Store:
     + AccountHealth
     + PostStore
     + PostQueue
+    + RefreshQueue
+    + Outbox
+    + AccountRemoval
+    + DeletionRequests
 {
 }
 
@@ -240,5 +248,9 @@ impl<T> Store for T where
         + AccountHealth
         + PostStore
         + PostQueue
+        + RefreshQueue
+        + Outbox
+        + AccountRemoval
+        + DeletionRequests
 {
 }

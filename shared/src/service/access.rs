@@ -49,7 +49,7 @@ pub async fn authorize(
 }
 
 /// Every grant on `account`, ordered by user id.
-pub(super) async fn account_grants(
+pub(crate) async fn account_grants(
     deps: AccessDeps<'_>,
     account: &Account,
 ) -> Result<Vec<Grant>, ServiceError> {

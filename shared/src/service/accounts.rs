@@ -19,7 +19,7 @@ pub struct VisibleAccount {
 }
 
 impl VisibleAccount {
-    pub(super) fn new(account: Account, permission: Permission, grants: Vec<Grant>) -> Self {
+    pub(crate) fn new(account: Account, permission: Permission, grants: Vec<Grant>) -> Self {
         let grants = (permission == Permission::Manage).then_some(grants);
         Self {
             account,

@@ -9,7 +9,10 @@ use super::ServiceError;
 use crate::domain::{
     Account, Connection, IgUserId, LoginPath, MetaGrantor, OAuthState, Owner, Profile, StateToken,
 };
-use crate::ports::{AccountWriter, Clock, EncryptionContext, Meta, MetaError, OAuthStates, Sealer};
+use crate::ports::{
+    AccountWriter, Clock, EncryptionContext, FacebookGraph, InstagramMe, Meta, MetaError,
+    OAuthStates, Sealer,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 use url::Url;
@@ -154,7 +157,7 @@ fn meta_failed(
     }
 }
 
-fn expiry(now: DateTime<Utc>, expires_in: Option<i64>) -> Option<DateTime<Utc>> {
+pub(crate) fn expiry(now: DateTime<Utc>, expires_in: Option<i64>) -> Option<DateTime<Utc>> {
     expires_in
         .filter(|s| *s > 0)
         .and_then(TimeDelta::try_seconds)
@@ -224,8 +227,41 @@ async fn connect_facebook(
             "long_lived_token",
             ConnectFailure::TokenExchangeFailed,
         ))?;
+    let mut accounts = Vec::new();
+    for found in facebook_accounts(meta, &long.token).await? {
+        // Page tokens derived from a long-lived user token do not expire.
+        let account = store(
+            deps,
+            state,
+            found.ig_user_id,
+            found.profile,
+            found.grantor,
+            &found.token,
+            None,
+        )
+        .await?;
+        accounts.push(account);
+    }
+    Ok(accounts)
+}
+
+/// An Instagram account a login reaches, with the token to seal for it.
+pub(crate) struct Discovered {
+    pub ig_user_id: IgUserId,
+    pub profile: Profile,
+    pub grantor: MetaGrantor,
+    pub token: SecretString,
+}
+
+/// Facebook Login with a long-lived user token: the required scopes checked, then every
+/// granted Page's linked Instagram account with its profile and Page token. Every profile
+/// is read before anything is returned, so a Meta failure half way stores nothing.
+pub(crate) async fn facebook_accounts<M: FacebookGraph + ?Sized>(
+    meta: &M,
+    user_token: &SecretString,
+) -> Result<Vec<Discovered>, ConnectFailure> {
     let granted: Vec<String> = meta
-        .facebook_permissions(&long.token)
+        .facebook_permissions(user_token)
         .await
         .map_err(meta_failed("permissions", ConnectFailure::MetaError))?
         .into_iter()
@@ -237,11 +273,11 @@ async fn connect_facebook(
         return Err(ConnectFailure::MissingPermissions(missing));
     }
     let me = meta
-        .facebook_me(&long.token)
+        .facebook_me(user_token)
         .await
         .map_err(meta_failed("me", ConnectFailure::MetaError))?;
     let pages = meta
-        .facebook_pages(&long.token)
+        .facebook_pages(user_token)
         .await
         .map_err(meta_failed("pages", ConnectFailure::MetaError))?;
     if pages.is_empty() {
@@ -254,36 +290,47 @@ async fn connect_facebook(
     if linked.is_empty() {
         return Err(ConnectFailure::NoInstagramBusinessAccount);
     }
-    // Read every profile before storing anything, so a Meta failure half way leaves no
-    // half-connected login behind.
     let mut discovered = Vec::with_capacity(linked.len());
     for (page, ig_user_id) in linked {
         let profile = meta
             .facebook_instagram_profile(&ig_user_id, &page.access_token)
             .await
             .map_err(meta_failed("instagram_profile", ConnectFailure::MetaError))?;
-        discovered.push((page, ig_user_id, profile));
-    }
-    let mut accounts = Vec::with_capacity(discovered.len());
-    for (page, ig_user_id, profile) in discovered {
-        let grantor = MetaGrantor {
-            meta_user_id: me.id.clone(),
-            page_id: Some(page.id.clone()),
-        };
-        // Page tokens derived from a long-lived user token do not expire.
-        let account = store(
-            deps,
-            state,
+        discovered.push(Discovered {
             ig_user_id,
             profile,
-            grantor,
-            &page.access_token,
-            None,
-        )
-        .await?;
-        accounts.push(account);
+            grantor: MetaGrantor {
+                meta_user_id: me.id.clone(),
+                page_id: Some(page.id),
+            },
+            token: page.access_token,
+        });
     }
-    Ok(accounts)
+    Ok(discovered)
+}
+
+/// Instagram Login: the account behind `/me`, unless it is a personal account.
+pub(crate) fn instagram_account(
+    me: InstagramMe,
+    token: SecretString,
+) -> Result<Discovered, ConnectFailure> {
+    if me
+        .profile
+        .account_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("personal"))
+    {
+        return Err(ConnectFailure::NoInstagramBusinessAccount);
+    }
+    Ok(Discovered {
+        ig_user_id: me.user_id,
+        profile: me.profile,
+        grantor: MetaGrantor {
+            meta_user_id: me.app_scoped_id,
+            page_id: None,
+        },
+        token,
+    })
 }
 
 async fn connect_instagram(
@@ -314,26 +361,15 @@ async fn connect_instagram(
         .instagram_me(&long.token)
         .await
         .map_err(meta_failed("me", ConnectFailure::MetaError))?;
-    if me
-        .profile
-        .account_type
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case("personal"))
-    {
-        return Err(ConnectFailure::NoInstagramBusinessAccount);
-    }
-    let grantor = MetaGrantor {
-        meta_user_id: me.app_scoped_id.clone(),
-        page_id: None,
-    };
+    let found = instagram_account(me, long.token)?;
     let expires_at = expiry(deps.clock.now(), long.expires_in);
     let account = store(
         deps,
         state,
-        me.user_id,
-        me.profile,
-        grantor,
-        &long.token,
+        found.ig_user_id,
+        found.profile,
+        found.grantor,
+        &found.token,
         expires_at,
     )
     .await?;

@@ -1,6 +1,8 @@
 //! The use-case layer's one error type, mapped once to problem details at the HTTP edge.
 
-use crate::domain::{LoginPath, PostError};
+use crate::domain::{
+    LoginPath, PostError, SignedRequestError, SubscriptionError, WebhookSignatureError,
+};
 use crate::ports::{MetaError, SealError, StoreError};
 
 /// Why a use case refused or failed.
@@ -28,6 +30,22 @@ pub enum ServiceError {
     /// The login path has no Meta app configured.
     #[error("the {} login is not configured on this deployment", .0.as_str())]
     LoginNotConfigured(LoginPath),
+    /// Meta throttles the app; the same call works after backing off.
+    #[error("Meta is throttling this app; try again later")]
+    RateLimited,
+    /// Meta failed or could not be reached; nothing was changed.
+    #[error("Meta is unavailable ({0}); nothing was changed, try again later")]
+    MetaUnavailable(&'static str),
+    /// A Meta callback's `signed_request` is missing, malformed, not signed with either app
+    /// secret, not HMAC-SHA256 or stale; nothing was changed.
+    #[error(transparent)]
+    SignedRequestInvalid(#[from] SignedRequestError),
+    /// A webhook delivery's `X-Hub-Signature-256` is missing, malformed or does not match.
+    #[error(transparent)]
+    WebhookSignatureInvalid(#[from] WebhookSignatureError),
+    /// The webhook subscription handshake was refused (mode, verify token or challenge).
+    #[error(transparent)]
+    WebhookSubscriptionRefused(#[from] SubscriptionError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -5,20 +5,38 @@ mod access;
 mod accounts;
 mod audit;
 mod callback;
+mod disconnect;
 mod error;
+mod events;
+mod import;
 mod initiate;
+mod meta_callbacks;
 mod publish;
+mod refresh;
 mod sharing;
 
 pub use access::{AccessDeps, authorize};
 pub use accounts::{VisibleAccount, get_account, list_accounts};
 pub use audit::list_audit;
 pub use callback::{CallbackDeps, CallbackParams, ConnectFailure, Connected, callback};
+pub use disconnect::{
+    DisconnectDeps, Disconnected, disconnect_account, disconnect_account_as_operator,
+};
 pub use error::ServiceError;
+pub use events::{DeliveryReport, deliver_events};
+pub use import::{ImportDeps, ImportRequest, YOUNG_TOKEN_LIFETIME, import_connection};
 pub use initiate::{ConnectPolicy, InitiateRequest, Initiated, initiate};
+pub use meta_callbacks::{
+    DEAUTHORIZED, Deauthorized, SIGNED_REQUEST_MAX_AGE, WebhookSummary, deauthorize,
+    deletion_status, receive_webhook, request_data_deletion, verify_webhook_subscription,
+};
 pub use publish::{
     CreatePost, PassReport, PublishDeps, PublishPolicy, cancel_post, create_post, get_post,
     list_posts, work_once,
+};
+pub use refresh::{
+    LookOutcome, PassPolicy, RefreshDeps, RefreshReport, classify, refresh_once, sync_account,
+    sync_account_as_operator,
 };
 pub use sharing::{
     AccessChange, SharingDeps, list_grants, parse_permission, remove_grant, set_grant,

@@ -26,8 +26,7 @@ mod worker;
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use igconnect::conformance::moto;
 use igconnect_blackbox::Server;
-use proxy::{CountingProxy, Counts};
-use std::path::PathBuf;
+use proxy::{CountingProxy, Counts, aws_env, print_counts};
 use std::process::ExitCode;
 use std::time::Instant;
 use worker::WorkerRun;
@@ -73,20 +72,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// The binary under test: the release build `IGCONNECT_BIN` names (the harness starts
-/// `serve` from it too). A debug build would measure the wrong thing, so there is no
-/// fallback.
-fn release_bin() -> Result<PathBuf, String> {
-    let bin = std::env::var_os("IGCONNECT_BIN").map(PathBuf::from).ok_or(
-        "IGCONNECT_BIN is not set: run scripts/publish-bench, or `cargo build --release -p \
-         igconnect-cli` and set IGCONNECT_BIN=target/release/igconnect",
-    )?;
-    if !bin.is_file() {
-        return Err(format!("IGCONNECT_BIN={} is not a file", bin.display()));
-    }
-    Ok(bin)
-}
-
 fn pass(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }
 }
@@ -95,32 +80,16 @@ fn rfc3339(at: chrono::DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The worker's warnings and errors, for a failure message.
-fn problems(run: &WorkerRun) -> String {
-    let lines: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
-        .take(20)
-        .collect();
-    format!(
-        "the worker ({}) said {:?}; its warnings and errors:\n{}",
-        run.status,
-        run.stdout.trim(),
-        lines.join("\n")
-    )
-}
-
 /// The worker's exit and summary, checked: it exited cleanly and published `posts`.
 fn check_worker(run: &WorkerRun, posts: usize) -> Result<(), String> {
     if !run.status.success() || run.count("published") != Some(posts as u64) {
-        return Err(format!("{posts} posts not published: {}", problems(run)));
+        return Err(format!("{posts} posts not published: {}", run.problems()));
     }
     Ok(())
 }
 
 async fn run() -> Result<bool, String> {
-    let bin = release_bin()?;
+    let bin = worker::release_bin("scripts/publish-bench")?;
     // `PUBLISH_BENCH_PART=1` (or 2) runs one part alone, e.g. while profiling.
     let part = std::env::var("PUBLISH_BENCH_PART").unwrap_or_default();
     let embedded = part == "2" || embedded(&bin).await?;
@@ -216,53 +185,9 @@ async fn embedded(bin: &std::path::Path) -> Result<bool, String> {
     Ok(rate_ok && rss_ok && all_published)
 }
 
-/// The environment of a process on moto's DynamoDB and KMS through `endpoint`.
-fn aws_env(endpoint: &str, table: &str, key: &str) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = moto::child_env()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    for (k, v) in &mut env {
-        if k == "AWS_ENDPOINT_URL" {
-            *v = endpoint.to_owned();
-        }
-    }
-    env.push(("IGC_TABLE_NAME".into(), table.to_owned()));
-    env.push(("IGC_KMS_KEY_ID".into(), key.to_owned()));
-    env
-}
-
 /// Calls of `operation` in `counts`.
 fn calls(counts: &Counts, operation: &str) -> u64 {
     counts.get(operation).map_or(0, |t| t.calls)
-}
-
-/// Prints `counts` per operation and per post, and the totals. "answered" leaves out the
-/// calls moto refused (which the SDK sent again): what the same work costs on DynamoDB.
-fn print_counts(counts: &Counts, posts: usize) {
-    let per_post = |n: u64| n as f64 / posts as f64;
-    println!(
-        "    {:<38} {:>6} {:>8} {:>9} {:>17}",
-        "operation", "calls", "refused", "per post", "answered per post"
-    );
-    let row = |name: &str, calls: u64, refused: u64| {
-        println!(
-            "    {name:<38} {calls:>6} {refused:>8} {:>9.2} {:>17.2}",
-            per_post(calls),
-            per_post(calls - refused)
-        );
-    };
-    for (operation, t) in counts {
-        row(operation, t.calls, t.refused);
-        for (reason, n) in &t.reasons {
-            println!("      refused as {reason}: {n}");
-        }
-    }
-    row(
-        "total",
-        counts.values().map(|t| t.calls).sum(),
-        counts.values().map(|t| t.refused).sum(),
-    );
 }
 
 /// Part 2: DynamoDB and KMS calls per post, worker and in-request, on moto.
@@ -336,10 +261,10 @@ async fn on_moto(bin: &std::path::Path) -> Result<bool, String> {
         .await
         .map_err(|e| e.to_string())??;
         let (Some(published), Some(errors)) = (run.count("published"), run.count("errors")) else {
-            return Err(problems(&run));
+            return Err(run.problems());
         };
         if !run.status.success() && errors == 0 {
-            return Err(problems(&run));
+            return Err(run.problems());
         }
         by_worker += published as usize;
         attempts += run.count("taken").unwrap_or(0) + errors;
@@ -375,7 +300,7 @@ async fn on_moto(bin: &std::path::Path) -> Result<bool, String> {
          process, setup included",
         accounts.len()
     );
-    print_counts(&worker_counts, posts);
+    print_counts(&worker_counts, posts, "post");
     println!(
         "    KMS Decrypt: {decrypts} for {attempts} attempts on {posts} posts    target <= 1 per \
          attempt   {}",
@@ -386,7 +311,7 @@ async fn on_moto(bin: &std::path::Path) -> Result<bool, String> {
         pass(all_published)
     );
     println!("  in-request: one image published by POST /v1/accounts/{{id}}/posts (no publish_at)");
-    print_counts(&request_counts, 1);
+    print_counts(&request_counts, 1, "post");
     println!(
         "    KMS Decrypt: {}    target <= 1   {}",
         calls(&request_counts, DECRYPT),

@@ -3,13 +3,15 @@
 //! AWS's JSON protocols (`DynamoDB_20120810.Query`, `TrentService.Decrypt`, ...). A process
 //! whose `AWS_ENDPOINT_URL` is the proxy's URL has every DynamoDB and KMS call it makes
 //! counted, and nothing else's. Answers of 400 and above are counted apart: moto refuses a
-//! concurrent transaction now and then, and the SDK sends it again.
+//! concurrent transaction now and then, and the SDK sends it again. Also what a benchmark
+//! gives a process to talk to moto through a proxy, and how it prints the counts.
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use igconnect::conformance::moto;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
@@ -169,4 +171,51 @@ fn error_type(status: StatusCode, body: &[u8]) -> String {
         .and_then(|v| v["__type"].as_str().map(str::to_owned))
         .map(|t| t.rsplit('#').next().unwrap_or(&t).to_owned())
         .unwrap_or_else(|| status.to_string())
+}
+
+/// The environment of a process on moto's DynamoDB and KMS through `endpoint` (a proxy's
+/// URL), with its table and KMS key.
+pub fn aws_env(endpoint: &str, table: &str, key: &str) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = moto::child_env()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    for (k, v) in &mut env {
+        if k == "AWS_ENDPOINT_URL" {
+            *v = endpoint.to_owned();
+        }
+    }
+    env.push(("IGC_TABLE_NAME".into(), table.to_owned()));
+    env.push(("IGC_KMS_KEY_ID".into(), key.to_owned()));
+    env
+}
+
+/// Prints `counts` per operation and per `unit` of work (`post`, `account`; `units` of
+/// them), and the totals. "answered" leaves out the calls moto refused (which the SDK sent
+/// again): what the same work costs on DynamoDB.
+pub fn print_counts(counts: &Counts, units: usize, unit: &str) {
+    let per_unit = |n: u64| n as f64 / units as f64;
+    let (per, answered) = (format!("per {unit}"), format!("answered per {unit}"));
+    println!(
+        "    {:<38} {:>6} {:>8} {per:>12} {answered:>20}",
+        "operation", "calls", "refused"
+    );
+    let row = |name: &str, calls: u64, refused: u64| {
+        println!(
+            "    {name:<38} {calls:>6} {refused:>8} {:>12.2} {:>20.2}",
+            per_unit(calls),
+            per_unit(calls - refused)
+        );
+    };
+    for (operation, t) in counts {
+        row(operation, t.calls, t.refused);
+        for (reason, n) in &t.reasons {
+            println!("      refused as {reason}: {n}");
+        }
+    }
+    row(
+        "total",
+        counts.values().map(|t| t.calls).sum(),
+        counts.values().map(|t| t.refused).sum(),
+    );
 }

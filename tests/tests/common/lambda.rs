@@ -30,13 +30,14 @@ pub const RETURN_TO: &str = "https://app.example.com/settings/integrations";
 pub const FACEBOOK_SECRET: &str = "sandbox-facebook-secret";
 pub const INSTAGRAM_SECRET: &str = "sandbox-instagram-secret";
 /// The function binaries (`functions/<name>`): all of them, so both test files share a build.
-pub const FUNCTIONS: [&str; 6] = [
+pub const FUNCTIONS: [&str; 7] = [
     "initiate",
     "callback",
     "list",
     "share",
     "publish",
     "publish-worker",
+    "refresh",
 ];
 
 pub fn root() -> PathBuf {
@@ -227,6 +228,8 @@ impl GatewayResponse {
 /// Everything the flow needs: moto (table and key), the sandbox, the functions.
 pub struct Stack {
     pub watch: Watch,
+    /// The functions' DynamoDB table on moto.
+    pub table: String,
     pub sandbox: Sandbox,
     /// Plays API Gateway (invocations) and the browser (sandbox pages); never follows
     /// redirects, so every 302/303 is seen.
@@ -253,7 +256,7 @@ impl Stack {
 
         let mut env: Vec<(&str, String)> = moto::child_env();
         env.extend([
-            ("IGC_TABLE_NAME", table),
+            ("IGC_TABLE_NAME", table.clone()),
             ("IGC_KMS_KEY_ID", key_id),
             ("IGC_REDIRECT_URI", REDIRECT_URI.to_owned()),
             (
@@ -284,6 +287,7 @@ impl Stack {
             .expect("client");
         Self {
             watch,
+            table,
             sandbox,
             http,
         }

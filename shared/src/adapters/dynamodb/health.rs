@@ -1,12 +1,11 @@
-//! Account health: marking an account whose token Meta refused, once.
+//! Account health: marking an account whose token Meta refused, once, with its audit entry.
 
 use super::DynamoStore;
-use super::items::{self, NEEDS_REAUTH_CONDITION};
-use super::writes::{Outcome, built};
-use crate::domain::{AccountId, TenantId};
-use crate::ports::{AccountHealth, StoreError};
+use super::items::{self, s};
+use super::writes::{ATTEMPTS, Outcome};
+use crate::domain::{AccountId, AccountStatus, AuditEntry, AuditEvent, TenantId};
+use crate::ports::{AccountHealth, AccountReader, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 #[async_trait]
@@ -16,24 +15,49 @@ impl AccountHealth for DynamoStore {
         tenant: &TenantId,
         id: &AccountId,
         at: DateTime<Utc>,
+        code: &str,
     ) -> Result<bool, StoreError> {
-        // One conditional update, run as a transaction of one so a collision with another
-        // transaction in flight is retried: of several marks exactly one lands, and an
-        // account that is gone (or another tenant's) fails the condition like one already
-        // marked. It names nothing but status, time and version, so the token stays.
-        let change = items::needs_reauth_update(at);
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(items::account_key(tenant, id)))
-            .update_expression(change.expression)
-            .condition_expression(NEEDS_REAUTH_CONDITION)
-            .set_expression_attribute_names(Some(change.names))
-            .set_expression_attribute_values(Some(change.values))
-            .build();
-        let writes = vec![TransactWriteItem::builder().update(built(update)?).build()];
-        match self.transact(writes).await? {
-            Outcome::Written => Ok(true),
-            Outcome::Refused(_) => Ok(false),
+        // The code goes into the upkeep document, so the account is read first; the write
+        // is then conditioned on the version read and on the account still being active,
+        // in one transaction with the audit entry. Of concurrent marks exactly one lands:
+        // the others fail the condition, read again, find the account marked and answer
+        // `false`, so the entry (and its event) is written once.
+        for _ in 0..ATTEMPTS {
+            let Some(account) = self.get_account(tenant, id).await? else {
+                return Ok(false);
+            };
+            if account.status != AccountStatus::Active {
+                return Ok(false);
+            }
+            let mut next = account.clone();
+            next.status = AccountStatus::NeedsReauth;
+            next.updated_at = at;
+            next.version = account.version + 1;
+            next.upkeep.last_error = Some(code.to_owned());
+            next.upkeep.refresh_due_at = None;
+            let change = items::upkeep_update(&next, None)?
+                .value(":active", s(AccountStatus::Active.as_str()))
+                .condition("#version = :read AND #status = :active")
+                .build();
+            let entry = AuditEntry::by_system(
+                tenant,
+                id,
+                at,
+                AuditEvent::NeedsReauth {
+                    code: code.to_owned(),
+                },
+            );
+            let writes = vec![
+                self.update_item(items::account_key(tenant, id), change)?,
+                self.put_audit(&entry)?,
+            ];
+            match self.transact(writes).await? {
+                Outcome::Written => return Ok(true),
+                // Changed since the read: the next read tells whether by another mark.
+                Outcome::Refused(_) => continue,
+            }
         }
+        // Changed under every attempt: something else keeps writing it.
+        Err(StoreError::Conflict)
     }
 }

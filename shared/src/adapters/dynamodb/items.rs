@@ -1,25 +1,38 @@
 //! Item shapes of the single table, and their conversion to and from the domain. See
-//! `docs/dynamodb.md` for the design; this file and its submodules (`grant`, `audit`,
-//! `post`, `health`) are its only encoder.
+//! `docs/dynamodb.md` for the design; this file and its submodules (`account`, `upkeep`,
+//! `grant`, `audit`, `post`, `deletion`) are its only encoder.
 
+mod account;
 mod audit;
+mod deletion;
 mod grant;
-mod health;
 mod post;
+mod upkeep;
 
-pub(super) use audit::{AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key};
-pub(super) use grant::{GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between};
-pub(super) use health::{NEEDS_REAUTH_CONDITION, needs_reauth_update};
+pub(super) use account::{
+    ACCOUNT_ATTRIBUTES, access_update, account_from_item, account_id_of_lookup, account_item,
+    account_of_grantor_entry, grantor_partition, ig_user_item, lookup_update, token_of,
+};
+pub(super) use audit::{
+    AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key, delivered_update,
+    outbox_entry, outbox_partition,
+};
+pub(super) use deletion::{deletion_from_item, deletion_item, deletion_key};
+pub(super) use grant::{
+    GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between, grants_of,
+};
 pub(super) use post::{
-    DUE_SHARDS, IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key,
+    IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key, idems_of,
     post_from_item, post_id_of_idem, post_item, post_key, posts_of,
+};
+pub(super) use upkeep::{
+    claim_update, due_account_from_index, refresh_partition, revoke_update, upkeep_update,
 };
 
 use crate::domain::{
-    Account, AccountId, AccountStatus, IgUserId, LoginPath, MemberAccess, MetaGrantor, OAuthState,
-    Owner, OwnerKind, Profile, ReturnTo, StateKey, TenantId, UserId,
+    AccountId, IgUserId, LoginPath, OAuthState, OwnerKind, ReturnTo, StateKey, TenantId, UserId,
 };
-use crate::ports::{SealedSecret, StoreError};
+use crate::ports::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
@@ -40,43 +53,36 @@ pub(super) const VERSION: &str = "version";
 pub(super) const TOKEN: &str = "token_sealed";
 pub(super) const ACCOUNT_ID: &str = "account_id";
 pub(super) const ACCOUNT_PREFIX: &str = "ACCOUNT#";
-const OWNER_TYPE: &str = "owner_type";
-const OWNER_USER: &str = "owner_user";
-const MEMBER_ACCESS: &str = "member_access";
 const UPDATED_AT: &str = "updated_at";
 const STATE_SK: &str = "STATE";
 
-/// Every attribute an [`Account`] is read from: all but the sealed token and index keys.
-pub(super) const ACCOUNT_ATTRIBUTES: &[&str] = &[
-    "id",
-    "tenant",
-    "ig_user_id",
-    "login",
-    OWNER_TYPE,
-    OWNER_USER,
-    "status",
-    "profile",
-    "grantor",
-    "token_expires_at",
-    "connected_at",
-    "connected_by",
-    UPDATED_AT,
-    VERSION,
-    MEMBER_ACCESS,
-];
+/// How many partitions each queue on `gsi1` (due posts, due refreshes, the outbox) is
+/// spread over, so a busy queue is not one hot partition. Changing it strands what was
+/// written under the old count: it is fixed.
+pub(super) const SHARDS: u64 = 4;
 
 /// How long an abandoned login's item outlives its expiry before TTL may delete it, so the
 /// callback can still tell "expired" from "unknown" for a while.
 const STATE_RETENTION: TimeDelta = TimeDelta::days(1);
 
-/// How long before a token expires its account becomes due for refresh. The refresh job
-/// queries `gsi1` for the hour buckets up to now.
-pub const REFRESH_MARGIN: TimeDelta = TimeDelta::days(7);
+/// The queue shard of `key` (an id): FNV-1a of its text, which is stable across processes
+/// and releases (unlike the standard library's hasher), modulo [`SHARDS`].
+pub(super) fn shard_of(key: &str) -> u64 {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    hash % SHARDS
+}
 
-/// The `gsi1` partition holding the accounts due for refresh in the hour of `at`:
-/// `DUE#yyyy-mm-dd-hh` (UTC).
-pub fn refresh_due_bucket(at: DateTime<Utc>) -> String {
-    format!("DUE#{}", at.format("%Y-%m-%d-%H"))
+/// The sort key of an entry on a due queue: the due time (epoch milliseconds, 13 digits,
+/// so text order is time order) followed by the ids that make it unique.
+pub(super) fn due_order(at: DateTime<Utc>, ids: &[&str]) -> AttributeValue {
+    let mut key = format!("{:013}", at.timestamp_millis().max(0));
+    for id in ids {
+        key.push('#');
+        key.push_str(id);
+    }
+    s(key)
 }
 
 pub(super) fn tenant_pk(tenant: &TenantId) -> AttributeValue {
@@ -114,6 +120,11 @@ pub(super) fn s(v: impl Into<String>) -> AttributeValue {
 
 pub(super) fn n(v: impl std::fmt::Display) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+/// An optional time as epoch milliseconds.
+pub(super) fn opt_millis(at: Option<DateTime<Utc>>) -> Option<AttributeValue> {
+    at.map(|at| n(at.timestamp_millis()))
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -200,174 +211,92 @@ pub(super) fn state_from_item(key: &StateKey, item: &Item) -> Result<OAuthState,
     })
 }
 
-/// The lookup item that ties `(tenant, ig_user_id)` to one account id.
-pub(super) fn ig_user_item(account: &Account) -> Item {
-    let mut item = ig_user_key(&account.tenant, &account.ig_user_id);
-    item.extend([
-        ("entity".into(), s("ig_user")),
-        (ACCOUNT_ID.into(), s(account.id.as_str())),
-    ]);
-    item
-}
-
-/// The account item with its sealed token and index keys.
-pub(super) fn account_item(account: &Account, token: &SealedSecret) -> Result<Item, StoreError> {
-    let mut item = account_key(&account.tenant, &account.id);
-    let profile = serde_json::to_string(&account.profile).map_err(corrupt)?;
-    let grantor = serde_json::to_string(&account.grantor).map_err(corrupt)?;
-    item.extend([
-        ("entity".into(), s("account")),
-        ("id".into(), s(account.id.as_str())),
-        ("tenant".into(), s(account.tenant.as_str())),
-        ("ig_user_id".into(), s(account.ig_user_id.as_str())),
-        ("login".into(), s(account.login.as_str())),
-        ("status".into(), s(account.status.as_str())),
-        ("profile".into(), s(profile)),
-        ("grantor".into(), s(grantor)),
-        (
-            "connected_at".into(),
-            n(account.connected_at.timestamp_millis()),
-        ),
-        ("connected_by".into(), s(account.connected_by.as_str())),
-        (UPDATED_AT.into(), n(account.updated_at.timestamp_millis())),
-        (VERSION.into(), n(account.version)),
-        (MEMBER_ACCESS.into(), s(account.member_access.as_str())),
-        (TOKEN.into(), s(token.encode())),
-        (
-            GSI2_PK.into(),
-            s(format!("GRANTOR#{}", account.grantor.meta_user_id)),
-        ),
-        (
-            GSI2_SK.into(),
-            s(format!("{}#{}", account.tenant, account.id)),
-        ),
-    ]);
-    let (owner_type, owner_user) = owner_attributes(&account.owner);
-    item.insert(OWNER_TYPE.into(), s(owner_type));
-    if let Some(user_id) = owner_user {
-        item.insert(OWNER_USER.into(), s(user_id));
-    }
-    if let Some(expires) = account.token_expires_at {
-        let ms = expires.timestamp_millis();
-        item.insert("token_expires_at".into(), n(ms));
-        item.insert(
-            GSI1_PK.into(),
-            s(refresh_due_bucket(expires - REFRESH_MARGIN)),
-        );
-        item.insert(
-            GSI1_SK.into(),
-            s(format!(
-                "{:013}#{}#{}",
-                ms.max(0),
-                account.tenant,
-                account.id
-            )),
-        );
-    }
-    Ok(item)
-}
-
-/// The owner as the account item keeps it: a type, and the user for a user's account.
-fn owner_attributes(owner: &Owner) -> (&'static str, Option<&str>) {
-    match owner {
-        Owner::Company => ("company", None),
-        Owner::User { user_id } => ("user", Some(user_id.as_str())),
-    }
-}
-
-/// An `UpdateItem` expression with its names and values.
+/// An `UpdateItem` expression with its names, values and, when it has one, its condition.
+#[derive(Debug, Default)]
 pub(super) struct ItemUpdate {
     pub expression: String,
     pub names: HashMap<String, String>,
     pub values: Item,
+    pub condition: Option<String>,
 }
 
-/// The update that gives an account item the owner, member access, update time and version
-/// of `account`, leaving its profile, token and index keys alone. A company owner has no
-/// user, so a transfer to the company removes the attribute rather than leaving a stale one.
-pub(super) fn access_update(account: &Account) -> ItemUpdate {
-    let (owner_type, owner_user) = owner_attributes(&account.owner);
-    let names = HashMap::from([
-        ("#owner_type".to_owned(), OWNER_TYPE.to_owned()),
-        ("#owner_user".to_owned(), OWNER_USER.to_owned()),
-        ("#member_access".to_owned(), MEMBER_ACCESS.to_owned()),
-        ("#updated_at".to_owned(), UPDATED_AT.to_owned()),
-        ("#version".to_owned(), VERSION.to_owned()),
-    ]);
-    let mut values = HashMap::from([
-        (":owner_type".to_owned(), s(owner_type)),
-        (
-            ":member_access".to_owned(),
-            s(account.member_access.as_str()),
-        ),
-        (
-            ":updated_at".to_owned(),
-            n(account.updated_at.timestamp_millis()),
-        ),
-        (":version".to_owned(), n(account.version)),
-    ]);
-    let set = "SET #owner_type = :owner_type, #member_access = :member_access, \
-               #updated_at = :updated_at, #version = :version";
-    let expression = match owner_user {
-        Some(user_id) => {
-            values.insert(":owner_user".to_owned(), s(user_id));
-            format!("{set}, #owner_user = :owner_user")
-        }
-        None => format!("{set} REMOVE #owner_user"),
-    };
-    ItemUpdate {
-        expression,
-        names,
-        values,
+/// Builds an [`ItemUpdate`]: each attribute `a` is named `#a`, and the value it is set to
+/// `:a`, so the clauses read like the attributes they change.
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    set: Vec<String>,
+    remove: Vec<String>,
+    add: Vec<String>,
+    update: ItemUpdate,
+}
+
+impl Changes {
+    /// Makes `#attribute` usable in the condition (attributes changed are named already).
+    pub fn name(mut self, attribute: &str) -> Self {
+        self.update
+            .names
+            .insert(format!("#{attribute}"), attribute.to_owned());
+        self
     }
-}
 
-/// Reads an account item (without its token).
-pub(super) fn account_from_item(item: &Item) -> Result<Account, StoreError> {
-    let owner = match get_s(item, OWNER_TYPE)? {
-        "company" => Owner::Company,
-        "user" => Owner::User {
-            user_id: UserId::parse(get_s(item, OWNER_USER)?).map_err(corrupt)?,
-        },
-        other => return Err(corrupt(format!("owner type {other}"))),
-    };
-    let profile: Profile = serde_json::from_str(get_s(item, "profile")?).map_err(corrupt)?;
-    let grantor: MetaGrantor = serde_json::from_str(get_s(item, "grantor")?).map_err(corrupt)?;
-    let version = get_i64(item, VERSION)?;
-    Ok(Account {
-        id: AccountId::parse(get_s(item, "id")?).map_err(corrupt)?,
-        tenant: TenantId::parse(get_s(item, "tenant")?).map_err(corrupt)?,
-        ig_user_id: IgUserId::parse(get_s(item, "ig_user_id")?).map_err(corrupt)?,
-        login: LoginPath::parse(get_s(item, "login")?).ok_or_else(|| corrupt("login path"))?,
-        owner,
-        status: AccountStatus::parse(get_s(item, "status")?).ok_or_else(|| corrupt("status"))?,
-        profile,
-        grantor,
-        token_expires_at: get_opt_i64(item, "token_expires_at")?
-            .map(time)
-            .transpose()?,
-        connected_at: time(get_i64(item, "connected_at")?)?,
-        connected_by: UserId::parse(get_s(item, "connected_by")?).map_err(corrupt)?,
-        updated_at: time(get_i64(item, UPDATED_AT)?)?,
-        version: u64::try_from(version).map_err(|_| corrupt("negative version"))?,
-        // Items written before sharing existed have no member access: the default applies.
-        member_access: match get_opt_s(item, MEMBER_ACCESS)? {
-            None => MemberAccess::default(),
-            Some(raw) => MemberAccess::parse(raw).ok_or_else(|| corrupt("member access"))?,
-        },
-    })
-}
+    /// Gives the condition a value.
+    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+        self.update.values.insert(placeholder.to_owned(), value);
+        self
+    }
 
-/// The account id a lookup item points at.
-pub(super) fn account_id_of_lookup(item: &Item) -> Result<AccountId, StoreError> {
-    AccountId::parse(get_s(item, ACCOUNT_ID)?).map_err(corrupt)
-}
+    /// `SET #attribute = :attribute`.
+    pub fn set(self, attribute: &str, value: AttributeValue) -> Self {
+        let mut this = self.name(attribute).value(&format!(":{attribute}"), value);
+        this.set.push(format!("#{attribute} = :{attribute}"));
+        this
+    }
 
-/// The sealed token of an account item.
-pub(super) fn token_of(item: &Item) -> Result<Option<SealedSecret>, StoreError> {
-    get_opt_s(item, TOKEN)?
-        .map(|raw| SealedSecret::decode(raw).map_err(corrupt))
-        .transpose()
+    /// Sets `attribute` to `value`, or removes it when there is none.
+    pub fn set_or_remove(self, attribute: &str, value: Option<AttributeValue>) -> Self {
+        match value {
+            Some(value) => self.set(attribute, value),
+            None => self.remove(attribute),
+        }
+    }
+
+    /// `REMOVE #attribute`.
+    pub fn remove(self, attribute: &str) -> Self {
+        let mut this = self.name(attribute);
+        this.remove.push(format!("#{attribute}"));
+        this
+    }
+
+    /// `ADD #attribute :attribute` (a number).
+    pub fn add(self, attribute: &str, value: AttributeValue) -> Self {
+        let mut this = self.name(attribute).value(&format!(":{attribute}"), value);
+        this.add.push(format!("#{attribute} :{attribute}"));
+        this
+    }
+
+    /// The condition the update is written under, over the names and values given.
+    pub fn condition(mut self, condition: &str) -> Self {
+        self.update.condition = Some(condition.to_owned());
+        self
+    }
+
+    pub fn build(self) -> ItemUpdate {
+        let clauses = [
+            ("SET", self.set),
+            ("REMOVE", self.remove),
+            ("ADD", self.add),
+        ];
+        let expression = clauses
+            .into_iter()
+            .filter(|(_, parts)| !parts.is_empty())
+            .map(|(verb, parts)| format!("{verb} {}", parts.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ItemUpdate {
+            expression,
+            ..self.update
+        }
+    }
 }
 
 #[cfg(test)]
@@ -375,9 +304,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn due_buckets_are_hours_in_utc() {
-        let at = DateTime::from_timestamp(1_700_000_000, 0).expect("valid time");
-        assert_eq!(refresh_due_bucket(at), "DUE#2023-11-14-22");
+    fn updates_group_their_clauses() {
+        let update = Changes::default()
+            .set("status", s("active"))
+            .remove("gsi1pk")
+            .add(VERSION, n(1))
+            .set(UPDATED_AT, n(5))
+            .name(PK)
+            .condition("attribute_exists(#pk)")
+            .build();
+        assert_eq!(
+            update.expression,
+            "SET #status = :status, #updated_at = :updated_at REMOVE #gsi1pk ADD #version :version"
+        );
+        assert_eq!(update.names.len(), 5);
+        assert_eq!(update.values.len(), 3);
+        assert_eq!(update.condition.as_deref(), Some("attribute_exists(#pk)"));
+    }
+
+    #[test]
+    fn shards_are_stable_and_in_range() {
+        assert_eq!(shard_of("a"), shard_of("a"));
+        assert!((0..100).all(|i| shard_of(&i.to_string()) < SHARDS));
+        let at = DateTime::from_timestamp_millis(1_700_000_000_123).expect("time");
+        assert_eq!(due_order(at, &["t", "x"]), s("1700000000123#t#x"));
     }
 
     #[test]

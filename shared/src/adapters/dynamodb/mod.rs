@@ -8,11 +8,12 @@ mod access;
 mod audit;
 mod health;
 mod items;
+mod lifecycle;
 mod posts;
+mod queue;
+mod removal;
 mod table;
 mod writes;
-
-pub use items::{REFRESH_MARGIN, refresh_due_bucket};
 
 use crate::domain::{
     Account, AccountId, Cursor, CursorKey, OAuthState, Page, PageRequest, StateKey, TenantId,

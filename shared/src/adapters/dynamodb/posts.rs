@@ -3,9 +3,9 @@
 //! transaction; and the due queue, a sparse, sharded slice of `gsi1` (see
 //! `items/post.rs` and `docs/dynamodb.md`).
 
-use super::items::{self, DUE_SHARDS, GSI1, GSI1_PK, GSI1_SK, Item, PK, SK, VERSION, n};
+use super::items::{self, Item, PK, SHARDS, SK, VERSION, n};
 use super::writes::{Outcome, built};
-use super::{DynamoStore, Listing, unavailable};
+use super::{DynamoStore, Listing};
 use crate::domain::{
     AccountId, AuditEntry, IdempotencyKey, Page, PageRequest, Post, PostId, TenantId,
 };
@@ -13,95 +13,17 @@ use crate::ports::{PostInsert, PostQueue, PostStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
-use tokio::task::JoinSet;
 
-/// How many posts of the queue are read at once.
-const READS_AT_ONCE: usize = 16;
-
-/// A post on the due queue, as the keys-only index gives it.
-struct Queued {
-    /// `<due millis>#<tenant>#<account>#<post>`: the queue's order.
-    order: String,
-    /// The post item's key.
-    key: Item,
-}
-
-impl Queued {
-    fn from_index(mut item: Item) -> Result<Self, StoreError> {
-        let mut text = |name: &str| match item.remove(name) {
-            Some(AttributeValue::S(v)) => Ok(v),
-            _ => Err(StoreError::Corrupt(format!("queue entry without {name}"))),
-        };
-        let order = text(GSI1_SK)?;
-        let key = [(PK, text(PK)?), (SK, text(SK)?)]
-            .into_iter()
-            .map(|(name, v)| (name.to_owned(), AttributeValue::S(v)))
-            .collect();
-        Ok(Self { order, key })
-    }
-}
-
-impl DynamoStore {
-    /// Up to `limit` posts of one queue shard due by `until`, earliest first. A query page
-    /// may stop short (1 MB), so this reads on until there are enough or the shard ends.
-    async fn due_in_shard(
-        &self,
-        shard: u64,
-        until: AttributeValue,
-        limit: usize,
-    ) -> Result<Vec<Queued>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let wanted = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk AND #sk <= :until")
-                .expression_attribute_names("#pk", GSI1_PK)
-                .expression_attribute_names("#sk", GSI1_SK)
-                .expression_attribute_values(":pk", items::due_partition(shard))
-                .expression_attribute_values(":until", until.clone())
-                .set_exclusive_start_key(start.take())
-                .limit(wanted)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(Queued::from_index(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if found.len() < limit => start = Some(key),
-                _ => return Ok(found),
-            }
-        }
-    }
-
-    /// Strongly consistent reads of the posts at `keys`, a few at a time, in the keys'
-    /// order; posts gone since are left out.
-    async fn posts_at(&self, keys: Vec<Item>) -> Result<Vec<Post>, StoreError> {
-        let mut posts = Vec::with_capacity(keys.len());
-        let mut keys = keys.into_iter().peekable();
-        while keys.peek().is_some() {
-            let mut reads = JoinSet::new();
-            for (i, key) in keys.by_ref().take(READS_AT_ONCE).enumerate() {
-                let store = self.clone();
-                reads.spawn(async move { (i, store.get(key, items::POST_ATTRIBUTES).await) });
-            }
-            let mut batch = Vec::new();
-            while let Some(joined) = reads.join_next().await {
-                let (i, read) = joined.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-                if let Some(item) = read? {
-                    batch.push((i, items::post_from_item(&item)?));
-                }
-            }
-            batch.sort_by_key(|(i, _)| *i);
-            posts.extend(batch.into_iter().map(|(_, post)| post));
-        }
-        Ok(posts)
-    }
+/// The post item's key of a due-queue entry (the keys-only part of what `gsi1` holds).
+fn queued_post_key(mut entry: Item) -> Result<Item, StoreError> {
+    let mut text = |name: &str| match entry.remove(name) {
+        Some(AttributeValue::S(v)) => Ok(v),
+        _ => Err(StoreError::Corrupt(format!("queue entry without {name}"))),
+    };
+    Ok([(PK, text(PK)?), (SK, text(SK)?)]
+        .into_iter()
+        .map(|(name, v)| (name.to_owned(), AttributeValue::S(v)))
+        .collect())
 }
 
 #[async_trait]
@@ -210,29 +132,25 @@ impl PostStore for DynamoStore {
 #[async_trait]
 impl PostQueue for DynamoStore {
     async fn due_posts(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Post>, StoreError> {
-        let limit = limit as usize;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        // Each shard in due order, merged: the first `limit` of all of them are among the
-        // first `limit` of each.
-        let mut shards = JoinSet::new();
-        for shard in 0..DUE_SHARDS {
-            let store = self.clone();
-            let until = items::due_until(now);
-            shards.spawn(async move { store.due_in_shard(shard, until, limit).await });
-        }
-        let mut queued = Vec::new();
-        while let Some(joined) = shards.join_next().await {
-            queued.extend(joined.map_err(|e| StoreError::Unavailable(e.to_string()))??);
-        }
-        queued.sort_by(|a, b| a.order.cmp(&b.order));
-        queued.truncate(limit);
+        let partitions = (0..SHARDS).map(items::due_partition).collect();
+        let queued = self
+            .queue_head(partitions, Some(items::due_until(now)), limit as usize)
+            .await?;
+        let keys = queued
+            .into_iter()
+            .map(queued_post_key)
+            .collect::<Result<Vec<_>, _>>()?;
         // The index is eventually consistent: a post may have been taken up, rescheduled or
         // finished since. The consistent reads of the posts themselves decide.
-        let mut posts = self
-            .posts_at(queued.into_iter().map(|q| q.key).collect())
-            .await?;
+        let mut posts = Vec::with_capacity(keys.len());
+        for item in self
+            .get_each(keys, items::POST_ATTRIBUTES)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            posts.push(items::post_from_item(&item)?);
+        }
         posts.retain(|post| post.is_due(now));
         posts.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id)));
         Ok(posts)

@@ -1,7 +1,7 @@
 //! Creating the table: what `igconnect serve --store dynamodb` and the tests need. In
 //! production the infrastructure template owns the table; this mirrors it.
 
-use super::items::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK, TTL};
+use super::items::{AUDIT_ATTRIBUTES, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK, TTL};
 use super::{DynamoStore, unavailable};
 use crate::ports::StoreError;
 use aws_sdk_dynamodb::types::{
@@ -36,27 +36,39 @@ fn text_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
     )
 }
 
-/// A keys-only index: the base table's keys carry tenant and account id, which is all a
-/// refresh or deauthorize sweep needs before it reads the account itself.
-fn keys_only_index(name: &str, pk: &str, sk: &str) -> Result<GlobalSecondaryIndex, StoreError> {
+/// An index on `pk`/`sk` projecting the keys and `attributes`. The keys carry tenant and
+/// account id, which is all a due queue or a deauthorize sweep needs before it reads the
+/// item itself.
+fn index(
+    name: &str,
+    pk: &str,
+    sk: &str,
+    attributes: &[&str],
+) -> Result<GlobalSecondaryIndex, StoreError> {
+    let projection = if attributes.is_empty() {
+        Projection::builder().projection_type(ProjectionType::KeysOnly)
+    } else {
+        let names = attributes.iter().map(|a| (*a).to_owned()).collect();
+        Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(names))
+    };
     built(
         GlobalSecondaryIndex::builder()
             .index_name(name)
             .key_schema(key(pk, KeyType::Hash)?)
             .key_schema(key(sk, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::KeysOnly)
-                    .build(),
-            )
+            .projection(projection.build())
             .build(),
     )
 }
 
 impl DynamoStore {
-    /// Creates the table (keys, `gsi1` refresh-due and `gsi2` grantor indexes, on-demand
-    /// billing, TTL on `ttl`) and waits until it and its indexes are active. A table that
-    /// already exists is left as it is, so this is safe to call on every start.
+    /// Creates the table (keys; `gsi1`, the due queues and the outbox, projecting the audit
+    /// attributes so the outbox is read from the index alone; `gsi2`, accounts by Meta
+    /// user, keys only; on-demand billing, TTL on `ttl`) and waits until it and its indexes
+    /// are active. A table that already exists is left as it is, so this is safe to call on
+    /// every start.
     pub async fn create_table(&self) -> Result<(), StoreError> {
         let mut request = self
             .client
@@ -65,8 +77,8 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(PK, KeyType::Hash)?)
             .key_schema(key(SK, KeyType::Range)?)
-            .global_secondary_indexes(keys_only_index(GSI1, GSI1_PK, GSI1_SK)?)
-            .global_secondary_indexes(keys_only_index(GSI2, GSI2_PK, GSI2_SK)?);
+            .global_secondary_indexes(index(GSI1, GSI1_PK, GSI1_SK, AUDIT_ATTRIBUTES)?)
+            .global_secondary_indexes(index(GSI2, GSI2_PK, GSI2_SK, &[])?);
         for name in [PK, SK, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK] {
             request = request.attribute_definitions(text_attribute(name)?);
         }

@@ -4,19 +4,19 @@
 //! trail records exactly the saves that landed. Also the transaction runner the access
 //! writes share.
 
-use super::items::{self, ACCOUNT_ID, Item, PK, VERSION, n, s};
+use super::items::{self, ACCOUNT_ID, Item, ItemUpdate, PK, VERSION, n};
 use super::{DynamoStore, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, Connection, IgUserId, TenantId};
 use crate::ports::{AccountWriter, SealedSecret, StoreError};
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use std::time::Duration;
 
 /// How many times a write retries after losing a race before giving up (a save reads the
 /// account again first; an access change retries the same transaction).
-const ATTEMPTS: u32 = 6;
+pub(super) const ATTEMPTS: u32 = 6;
 
 pub(super) fn built<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
     r.map_err(|e| StoreError::Unavailable(format!("building a write: {e}")))
@@ -68,6 +68,23 @@ impl DynamoStore {
                     .build(),
             )?)
             .build())
+    }
+
+    /// The update of the item at `key` as `change` says, under its condition.
+    pub(super) fn update_item(
+        &self,
+        key: Item,
+        change: ItemUpdate,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(change.expression)
+            .set_condition_expression(change.condition)
+            .set_expression_attribute_names(Some(change.names))
+            .set_expression_attribute_values(values(change.values))
+            .build();
+        Ok(TransactWriteItem::builder().update(built(update)?).build())
     }
 
     /// The put of an audit entry. Entry ids are fresh UUIDs, so the condition never fails
@@ -132,7 +149,7 @@ impl DynamoStore {
     }
 
     /// A reconnect: the account must still be at the version it was read at, and the lookup
-    /// must still point at it.
+    /// must still point at it (it follows the login path onto or off the grantor index).
     fn update(
         &self,
         account: &Account,
@@ -146,25 +163,21 @@ impl DynamoStore {
             .expression_attribute_names("#version", VERSION)
             .expression_attribute_values(":read", n(read_version))
             .build();
-        let lookup_check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(items::ig_user_key(
-                &account.tenant,
-                &account.ig_user_id,
-            )))
-            .condition_expression("#account = :id")
-            .expression_attribute_names("#account", ACCOUNT_ID)
-            .expression_attribute_values(":id", s(account.id.as_str()))
-            .build();
         Ok(vec![
             TransactWriteItem::builder()
                 .put(built(account_put)?)
                 .build(),
-            TransactWriteItem::builder()
-                .condition_check(built(lookup_check)?)
-                .build(),
+            self.update_item(
+                items::ig_user_key(&account.tenant, &account.ig_user_id),
+                items::lookup_update(account),
+            )?,
         ])
     }
+}
+
+/// Expression values, if there are any: DynamoDB refuses an empty map.
+pub(super) fn values(values: Item) -> Option<Item> {
+    (!values.is_empty()).then_some(values)
 }
 
 /// How a transaction run by [`DynamoStore::transact`] ended.
@@ -194,7 +207,7 @@ fn lost_race(e: &TransactWriteItemsError) -> bool {
 }
 
 /// A short randomised pause, growing with each attempt, so racing writers spread out.
-async fn back_off(attempt: u32) {
+pub(super) async fn back_off(attempt: u32) {
     let base = 10u64 << attempt.min(5);
     let jitter = u64::from(OsRng.next_u32()) % base;
     tokio::time::sleep(Duration::from_millis(base + jitter)).await;
@@ -274,7 +287,7 @@ mod tests {
 
     #[test]
     fn lookups_name_an_account() {
-        let map: HashMap<String, _> = HashMap::from([(ACCOUNT_ID.to_owned(), s("abc"))]);
+        let map: HashMap<String, _> = HashMap::from([(ACCOUNT_ID.to_owned(), items::s("abc"))]);
         assert_eq!(
             items::account_id_of_lookup(&map).expect("id").as_str(),
             "abc"

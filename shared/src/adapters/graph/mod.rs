@@ -2,9 +2,11 @@
 //! from [`MetaConfig`], so the same client talks to Meta or to the sandbox.
 
 mod publishing;
+mod upkeep;
 mod usage;
 mod wire;
 mod wire_publishing;
+mod wire_upkeep;
 
 use crate::config::{MetaApp, MetaConfig, join};
 use crate::domain::{IgUserId, Profile, StateToken};

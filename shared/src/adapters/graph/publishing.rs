@@ -23,7 +23,11 @@ const RECENT_MEDIA_FIELDS: &str = "id,caption,permalink,timestamp";
 impl GraphClient {
     /// `{graph host}/{graph_version}/{segments...}` for the account's login path. Each
     /// segment is percent-encoded as one path segment, so an id can never reach another path.
-    fn publishing_url(&self, login: LoginPath, segments: &[&str]) -> Result<Url, MetaError> {
+    pub(super) fn publishing_url(
+        &self,
+        login: LoginPath,
+        segments: &[&str],
+    ) -> Result<Url, MetaError> {
         let host = match login {
             LoginPath::Facebook => &self.cfg.facebook_graph_url,
             LoginPath::Instagram => &self.cfg.instagram_graph_url,

@@ -102,12 +102,14 @@ impl AccountWriter for SqliteStore {
             let (owner_type, owner_user) = owner_columns(&account.owner);
             let profile = serde_json::to_string(&account.profile).map_err(corrupt)?;
             let grantor = serde_json::to_string(&account.grantor).map_err(corrupt)?;
+            let upkeep = serde_json::to_string(&account.upkeep).map_err(corrupt)?;
             match &existing {
                 Some(old) => {
                     let changed = tx
                         .execute(
                             "UPDATE accounts SET login = ?1, status = ?2, profile = ?3, grantor = ?4,
-                                token_expires_at = ?5, updated_at = ?6, version = ?7, token_sealed = ?8
+                                token_expires_at = ?5, updated_at = ?6, version = ?7, token_sealed = ?8,
+                                upkeep = ?12, refresh_due_at = ?13, grantor_id = ?14
                              WHERE tenant = ?9 AND id = ?10 AND version = ?11",
                             params![
                                 account.login.as_str(),
@@ -121,6 +123,9 @@ impl AccountWriter for SqliteStore {
                                 account.tenant.as_str(),
                                 account.id.as_str(),
                                 old.version as i64,
+                                upkeep,
+                                account.upkeep.refresh_due_at.map(millis),
+                                account.grantor.meta_user_id,
                             ],
                         )
                         .map_err(unavailable)?;
@@ -131,8 +136,8 @@ impl AccountWriter for SqliteStore {
                 None => {
                     tx.execute(
                         &format!(
-                            "INSERT INTO accounts ({ACCOUNT_COLUMNS}, token_sealed)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                            "INSERT INTO accounts ({ACCOUNT_COLUMNS}, token_sealed, refresh_due_at, grantor_id)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
                         ),
                         params![
                             account.id.as_str(),
@@ -150,7 +155,10 @@ impl AccountWriter for SqliteStore {
                             millis(account.updated_at),
                             account.version as i64,
                             account.member_access.as_str(),
+                            upkeep,
                             sealed,
+                            account.upkeep.refresh_due_at.map(millis),
+                            account.grantor.meta_user_id,
                         ],
                     )
                     .map_err(unavailable)?;
@@ -181,7 +189,9 @@ impl TokenReader for SqliteStore {
                 )
                 .optional()
                 .map_err(unavailable)?;
-            raw.map(|s| SealedSecret::decode(&s).map_err(corrupt))
+            // A revoked account's token is destroyed: the column is emptied.
+            raw.filter(|s| !s.is_empty())
+                .map(|s| SealedSecret::decode(&s).map_err(corrupt))
                 .transpose()
         })
         .await

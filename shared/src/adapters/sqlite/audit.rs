@@ -4,7 +4,7 @@
 use super::rows::{from_millis, millis};
 use super::{SqliteStore, corrupt, unavailable};
 use crate::domain::{
-    AccountId, AuditEntry, AuditEvent, AuditId, Cursor, Page, PageRequest, TenantId, UserId,
+    AccountId, AuditEntry, AuditEvent, AuditId, Cursor, Event, Page, PageRequest, TenantId, UserId,
 };
 use crate::ports::{AuditLog, StoreError};
 use async_trait::async_trait;
@@ -14,7 +14,8 @@ use rusqlite::{Transaction, params};
 pub(super) fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
     let event = serde_json::to_string(&entry.event).map_err(corrupt)?;
     tx.execute(
-        "INSERT INTO audit (tenant, id, at, actor, account_id, event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit (tenant, id, at, actor, account_id, event, undelivered)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             entry.tenant.as_str(),
             entry.id.as_str(),
@@ -22,10 +23,33 @@ pub(super) fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(
             entry.actor.as_str(),
             entry.account_id.as_ref().map(|a| a.as_str()),
             event,
+            // Entries that announce an event wait in the outbox until delivered.
+            Event::from_audit(entry).map(|_| 1),
         ],
     )
     .map_err(unavailable)?;
     Ok(())
+}
+
+/// Reads an audit row selected as `id, at, actor, account_id, event`.
+pub(super) fn entry_from_row(
+    row: &rusqlite::Row<'_>,
+    tenant: &TenantId,
+) -> Result<AuditEntry, StoreError> {
+    let text = |i: usize| row.get::<_, String>(i).map_err(corrupt);
+    let event: AuditEvent = serde_json::from_str(&text(4)?).map_err(corrupt)?;
+    Ok(AuditEntry {
+        id: AuditId::parse(text(0)?).map_err(corrupt)?,
+        tenant: tenant.clone(),
+        at: from_millis(row.get(1).map_err(corrupt)?)?,
+        actor: UserId::parse(text(2)?).map_err(corrupt)?,
+        account_id: row
+            .get::<_, Option<String>>(3)
+            .map_err(corrupt)?
+            .map(|a| AccountId::parse(a).map_err(corrupt))
+            .transpose()?,
+        event,
+    })
 }
 
 #[async_trait]
@@ -51,20 +75,7 @@ impl AuditLog for SqliteStore {
                 .map_err(unavailable)?;
             let mut items = Vec::with_capacity(limit + 1);
             while let Some(row) = rows.next().map_err(unavailable)? {
-                let text = |i: usize| row.get::<_, String>(i).map_err(corrupt);
-                let event: AuditEvent = serde_json::from_str(&text(4)?).map_err(corrupt)?;
-                items.push(AuditEntry {
-                    id: AuditId::parse(text(0)?).map_err(corrupt)?,
-                    tenant: tenant.clone(),
-                    at: from_millis(row.get(1).map_err(corrupt)?)?,
-                    actor: UserId::parse(text(2)?).map_err(corrupt)?,
-                    account_id: row
-                        .get::<_, Option<String>>(3)
-                        .map_err(corrupt)?
-                        .map(|a| AccountId::parse(a).map_err(corrupt))
-                        .transpose()?,
-                    event,
-                });
+                items.push(entry_from_row(row, &tenant)?);
             }
             let next = if items.len() > limit {
                 items.truncate(limit);

@@ -1,12 +1,12 @@
 //! Account health: marking an account whose token Meta refused, once.
 
-use super::rows::millis;
+use super::audit::insert_audit;
+use super::lifecycle::{read_account, write_upkeep};
 use super::{SqliteStore, unavailable};
-use crate::domain::{AccountId, AccountStatus, TenantId};
+use crate::domain::{AccountId, AccountStatus, AuditEntry, AuditEvent, TenantId};
 use crate::ports::{AccountHealth, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 #[async_trait]
 impl AccountHealth for SqliteStore {
@@ -15,24 +15,33 @@ impl AccountHealth for SqliteStore {
         tenant: &TenantId,
         id: &AccountId,
         at: DateTime<Utc>,
+        code: &str,
     ) -> Result<bool, StoreError> {
-        let (tenant, id) = (tenant.clone(), id.clone());
+        let (tenant, id, code) = (tenant.clone(), id.clone(), code.to_owned());
         self.run(move |c| {
-            // One conditional statement: of two concurrent marks only one changes the row,
-            // so only one caller is told it did. Grants are other rows and stay.
-            let changed = c
-                .execute(
-                    "UPDATE accounts SET status = ?1, updated_at = ?2, version = version + 1
-                     WHERE tenant = ?3 AND id = ?4 AND status <> ?1",
-                    params![
-                        AccountStatus::NeedsReauth.as_str(),
-                        millis(at),
-                        tenant.as_str(),
-                        id.as_str(),
-                    ],
-                )
-                .map_err(unavailable)?;
-            Ok(changed == 1)
+            // Read and write in one transaction behind the store's single connection: of
+            // two concurrent marks only one finds the account active, so only one writes
+            // the audit entry (and its event). Grants are other rows and stay.
+            let tx = c.transaction().map_err(unavailable)?;
+            let Some(account) = read_account(&tx, &tenant, &id)? else {
+                return Ok(false);
+            };
+            if account.status != AccountStatus::Active {
+                return Ok(false);
+            }
+            let mut next = account.clone();
+            next.status = AccountStatus::NeedsReauth;
+            next.updated_at = at;
+            next.version = account.version + 1;
+            next.upkeep.last_error = Some(code.clone());
+            next.upkeep.refresh_due_at = None;
+            write_upkeep(&tx, &next, None)?;
+            insert_audit(
+                &tx,
+                &AuditEntry::by_system(&tenant, &id, at, AuditEvent::NeedsReauth { code }),
+            )?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
         })
         .await
     }

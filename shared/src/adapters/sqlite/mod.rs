@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod audit;
 mod health;
+mod lifecycle;
 mod post_rows;
 mod posts;
 mod rows;
@@ -102,10 +103,28 @@ CREATE TABLE posts (
 CREATE INDEX posts_due ON posts (due_at, id)
     WHERE due_at IS NOT NULL AND status IN ('scheduled', 'processing');
 "#,
+    r#"
+ALTER TABLE accounts ADD COLUMN upkeep TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN refresh_due_at INTEGER;
+ALTER TABLE accounts ADD COLUMN grantor_id TEXT NOT NULL DEFAULT '';
+UPDATE accounts SET grantor_id = json_extract(grantor, '$.meta_user_id'),
+    refresh_due_at = CASE WHEN status = 'active' THEN updated_at + 86400000 END;
+CREATE INDEX accounts_refresh_due ON accounts (refresh_due_at, tenant, id)
+    WHERE refresh_due_at IS NOT NULL AND status = 'active';
+CREATE INDEX accounts_grantor ON accounts (grantor_id);
+CREATE INDEX accounts_ig_user ON accounts (ig_user_id);
+ALTER TABLE audit ADD COLUMN undelivered INTEGER;
+CREATE INDEX audit_outbox ON audit (id) WHERE undelivered = 1;
+CREATE TABLE data_deletions (
+    code TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+"#,
 ];
 
 pub(super) const ACCOUNT_COLUMNS: &str = "id, tenant, ig_user_id, login, owner_type, owner_user, status, \
-    profile, grantor, token_expires_at, connected_at, connected_by, updated_at, version, member_access";
+    profile, grantor, token_expires_at, connected_at, connected_by, updated_at, version, member_access, \
+    upkeep";
 
 /// The SQLite store.
 #[derive(Clone)]

@@ -53,6 +53,7 @@ pub(super) fn account_from_row(row: &Row<'_>) -> Result<Account, StoreError> {
         updated_at: from_millis(row.get(12).map_err(corrupt)?)?,
         version: row.get::<_, i64>(13).map_err(corrupt)? as u64,
         member_access: MemberAccess::parse(&get_s(14)?).ok_or_else(|| corrupt("member access"))?,
+        upkeep: serde_json::from_str(&get_s(15)?).map_err(corrupt)?,
     })
 }
 

@@ -468,6 +468,7 @@ impl Run<'_> {
                             &self.account.tenant,
                             &self.account.id,
                             self.deps.clock.now(),
+                            f.code(),
                         )
                         .await?;
                     if changed {

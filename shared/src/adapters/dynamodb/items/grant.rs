@@ -18,6 +18,11 @@ pub(in crate::adapters::dynamodb) const GRANT_ATTRIBUTES: &[&str] = &[
     "granted_at",
 ];
 
+/// The sort-key prefix of every grant on `account`.
+pub(in crate::adapters::dynamodb) fn grants_of(account: &AccountId) -> String {
+    format!("{GRANT_PREFIX}{account}#")
+}
+
 /// The key of `user`'s grant on `account`.
 pub(in crate::adapters::dynamodb) fn grant_key(
     tenant: &TenantId,

@@ -7,11 +7,11 @@
 //!
 //! A post a worker has to look at also carries `gsi1pk = POSTDUE#<shard>` and
 //! `gsi1sk = <due millis, 13 digits>#<tenant>#<account>#<post>`: the due queue is a sparse
-//! slice of `gsi1`, apart from the accounts' `DUE#<hour>` refresh partitions.
+//! slice of `gsi1`, apart from the accounts' `REFRESHDUE#` shards and the `OUTBOX#` shards.
 
 use super::{
-    ACCOUNT_ID, GSI1_PK, GSI1_SK, Item, PK, SK, VERSION, corrupt, get_i64, get_opt_i64, get_opt_s,
-    get_s, n, s, tenant_pk, time,
+    ACCOUNT_ID, GSI1_PK, GSI1_SK, Item, PK, SK, VERSION, corrupt, due_order, get_i64, get_opt_i64,
+    get_opt_s, get_s, n, s, shard_of, tenant_pk, time,
 };
 use crate::domain::{
     AccountId, IdempotencyKey, Post, PostFailure, PostId, PostKind, PostStatus, Progress, TenantId,
@@ -28,10 +28,6 @@ const DUE_PREFIX: &str = "POSTDUE#";
 const POST_ID: &str = "post_id";
 const FAILURE_CODE: &str = "failure_code";
 const FAILURE_MESSAGE: &str = "failure_message";
-
-/// How many `gsi1` partitions the due queue is spread over, so a busy queue is not one hot
-/// partition. Changing it strands the posts written under the old count: it is fixed.
-pub(in crate::adapters::dynamodb) const DUE_SHARDS: u64 = 4;
 
 /// Every attribute a [`Post`] is read from: all but the keys and index keys.
 pub(in crate::adapters::dynamodb) const POST_ATTRIBUTES: &[&str] = &[
@@ -64,6 +60,11 @@ pub(in crate::adapters::dynamodb) const IDEM_ATTRIBUTES: &[&str] = &[POST_ID];
 /// The sort-key prefix of one account's posts.
 pub(in crate::adapters::dynamodb) fn posts_of(account: &AccountId) -> String {
     format!("{POST_PREFIX}{account}#")
+}
+
+/// The sort-key prefix of one account's idempotency items.
+pub(in crate::adapters::dynamodb) fn idems_of(account: &AccountId) -> String {
+    format!("{IDEM_PREFIX}{account}#")
 }
 
 /// The key of a post; also where a listing resumes.
@@ -110,13 +111,9 @@ pub(in crate::adapters::dynamodb) fn post_id_of_idem(item: &Item) -> Result<Post
     PostId::parse(get_s(item, POST_ID)?).map_err(corrupt)
 }
 
-/// The due-queue shard of a post: FNV-1a of its id, which is stable across processes and
-/// releases (unlike the standard library's hasher), modulo [`DUE_SHARDS`].
+/// The due-queue shard of a post.
 pub(in crate::adapters::dynamodb) fn due_shard(id: &PostId) -> u64 {
-    let hash = id.as_str().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    hash % DUE_SHARDS
+    shard_of(id.as_str())
 }
 
 /// The `gsi1` partition of a due-queue shard.
@@ -185,13 +182,14 @@ pub(in crate::adapters::dynamodb) fn post_item(post: &Post) -> Result<Item, Stor
         item.insert(GSI1_PK.into(), due_partition(due_shard(&post.id)));
         item.insert(
             GSI1_SK.into(),
-            s(format!(
-                "{:013}#{}#{}#{}",
-                due_at.timestamp_millis().max(0),
-                post.tenant,
-                post.account_id,
-                post.id
-            )),
+            due_order(
+                due_at,
+                &[
+                    post.tenant.as_str(),
+                    post.account_id.as_str(),
+                    post.id.as_str(),
+                ],
+            ),
         );
     }
     Ok(item)

@@ -89,7 +89,7 @@ fn shards_are_stable_and_all_used() {
     let id = PostId::parse("0190c2a4-7e2b-7c3d-9f00-0123456789ab").expect("id");
     // FNV-1a of the id, modulo 4: pinned, since a change would strand queued posts.
     assert_eq!(due_shard(&id), 3);
-    let mut counts = [0u32; DUE_SHARDS as usize];
+    let mut counts = [0u32; super::super::SHARDS as usize];
     for _ in 0..400 {
         counts[due_shard(&PostId::generate()) as usize] += 1;
     }

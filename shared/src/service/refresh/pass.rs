@@ -1,0 +1,184 @@
+//! The scheduled pass over due accounts: the `refresh` Lambda function on an EventBridge
+//! schedule, `igconnect serve`'s background loop, and `igconnect refresh`.
+
+use super::RefreshDeps;
+use super::look::{LookOutcome, look};
+use crate::domain::AccountId;
+use crate::ports::{DueAccount, StoreError};
+use crate::service::ServiceError;
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What one pass did. `due` = every other field but `out_of_time`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RefreshReport {
+    /// Accounts found due.
+    pub due: usize,
+    /// Instagram Login tokens traded for new ones.
+    pub refreshed: usize,
+    /// Tokens checked and found working (profile synced).
+    pub validated: usize,
+    /// Tokens Meta refused for good: the accounts are now `needs_reauth`.
+    pub needs_reauth: usize,
+    /// Meta failed or was throttling: retried by a later pass after a back-off.
+    pub failed: usize,
+    /// Taken by another pass, or changed (reconnected) while looked at.
+    pub skipped: usize,
+    /// Storage or sealing errors: the account is retried once its lease ends.
+    pub errors: usize,
+    /// Not looked at (deadline reached, or Meta throttling the app): the next pass does.
+    pub left: usize,
+    /// Whether the pass stopped at its deadline with accounts left.
+    pub out_of_time: bool,
+    /// Whether Meta throttled the app, which ends the pass early.
+    pub rate_limited: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Looked(LookOutcome),
+    Skipped,
+    Error,
+    Left,
+}
+
+impl RefreshReport {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Looked(LookOutcome::Refreshed) => self.refreshed += 1,
+            Outcome::Looked(LookOutcome::Validated) => self.validated += 1,
+            Outcome::Looked(LookOutcome::NeedsReauth) => self.needs_reauth += 1,
+            Outcome::Looked(LookOutcome::Failed | LookOutcome::RateLimited) => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Left => self.left += 1,
+        }
+    }
+}
+
+/// Looks at every account due at the clock's now, `concurrency` at a time, until none is
+/// left, `budget` is spent, or Meta throttles the app. Safe to run concurrently with other
+/// passes: each account is claimed with a conditional write before Meta is called.
+pub async fn refresh_once(
+    deps: RefreshDeps<'_>,
+    budget: Duration,
+) -> Result<RefreshReport, ServiceError> {
+    let started = Instant::now();
+    let now = deps.clock.now();
+    let mut report = RefreshReport::default();
+    let throttled = AtomicBool::new(false);
+    let mut seen: HashSet<AccountId> = HashSet::new();
+    loop {
+        if started.elapsed() >= budget {
+            report.out_of_time = true;
+            break;
+        }
+        if throttled.load(Ordering::Relaxed) {
+            break;
+        }
+        let due: Vec<DueAccount> = deps
+            .queue
+            .due_accounts(now, deps.policy.batch)
+            .await?
+            .into_iter()
+            .filter(|d| seen.insert(d.id.clone()))
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        report.due += due.len();
+        let outcomes: Vec<Outcome> = futures_util::stream::iter(due)
+            .map(|d| take_up(deps, d, started, budget, &throttled))
+            .buffer_unordered(deps.policy.concurrency.max(1))
+            .collect()
+            .await;
+        for outcome in outcomes {
+            report.count(outcome);
+        }
+        tracing::info!(
+            done = report.due - report.left,
+            due = report.due,
+            failed = report.failed + report.errors,
+            "refresh pass progress"
+        );
+    }
+    report.rate_limited = throttled.load(Ordering::Relaxed);
+    if report.left > 0 && !report.rate_limited {
+        report.out_of_time = true;
+    }
+    if report.due > 0 || report.out_of_time {
+        tracing::info!(
+            due = report.due,
+            refreshed = report.refreshed,
+            validated = report.validated,
+            needs_reauth = report.needs_reauth,
+            failed = report.failed,
+            skipped = report.skipped,
+            errors = report.errors,
+            left = report.left,
+            out_of_time = report.out_of_time,
+            rate_limited = report.rate_limited,
+            "refresh pass"
+        );
+    } else {
+        tracing::debug!("refresh pass: nothing due");
+    }
+    Ok(report)
+}
+
+/// Claims one due account and looks at it, unless the pass has run out of time or Meta is
+/// throttling (then the account stays due for the next pass, untouched).
+async fn take_up(
+    deps: RefreshDeps<'_>,
+    due: DueAccount,
+    started: Instant,
+    budget: Duration,
+    throttled: &AtomicBool,
+) -> Outcome {
+    if started.elapsed() >= budget || throttled.load(Ordering::Relaxed) {
+        return Outcome::Left;
+    }
+    let now = deps.clock.now();
+    let lease_until = now + deps.policy.lease;
+    let claimed = match deps
+        .queue
+        .claim_refresh(&due.tenant, &due.id, now, lease_until)
+        .await
+    {
+        Ok(Some(claimed)) => claimed,
+        Ok(None) => return Outcome::Skipped,
+        Err(e) => {
+            tracing::error!(account = %due.id, error = %e, "could not claim a due account");
+            return Outcome::Error;
+        }
+    };
+    let looked = match look(deps, &claimed.account, &claimed.token, now, true).await {
+        Ok(looked) => looked,
+        Err(e) => {
+            tracing::error!(account = %due.id, error = %e, "could not look at a due account");
+            return Outcome::Error;
+        }
+    };
+    if looked.outcome == LookOutcome::RateLimited {
+        throttled.store(true, Ordering::Relaxed);
+    }
+    match deps
+        .queue
+        .save_upkeep(
+            &looked.account,
+            looked.token.as_ref(),
+            looked.audit.as_ref(),
+        )
+        .await
+    {
+        Ok(()) => Outcome::Looked(looked.outcome),
+        Err(StoreError::Conflict) => Outcome::Skipped,
+        Err(e) => {
+            tracing::error!(account = %due.id, error = %e, "could not store a look's outcome");
+            Outcome::Error
+        }
+    }
+}
