@@ -57,16 +57,9 @@ impl Refresher {
         refresh_once(deps, budget).await.map_err(|e| e.to_string())
     }
 
-    /// Passes forever, one every `interval`; a failed pass is logged and the next one runs.
+    /// Passes forever, one every `interval`.
     pub async fn run_forever(self, interval: Duration) {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            if let Err(e) = self.pass(interval.max(Duration::from_secs(60))).await {
-                tracing::error!(error = %e, "refresh pass failed");
-            }
-        }
+        crate::worker::every(interval, "refresh", |budget| self.pass(budget)).await
     }
 }
 

@@ -62,15 +62,26 @@ impl Worker {
             .map_err(|e| e.to_string())
     }
 
-    /// Passes forever, one every `interval`; a failed pass is logged and the next one runs.
+    /// Passes forever, one every `interval`.
     pub async fn run_forever(self, interval: Duration) {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            if let Err(e) = self.pass(interval.max(Duration::from_secs(60))).await {
-                tracing::error!(error = %e, "publish worker pass failed");
-            }
+        every(interval, "publish worker", |budget| self.pass(budget)).await
+    }
+}
+
+/// Runs `pass` every `interval`, forever, giving each at least a minute (a pass that runs
+/// long delays the next rather than overlapping it); a failed pass is logged and the next
+/// one runs. `serve`'s background loops.
+pub async fn every<T, F, Fut>(interval: Duration, what: &'static str, mut pass: F)
+where
+    F: FnMut(Duration) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = pass(interval.max(Duration::from_secs(60))).await {
+            tracing::error!(error = %e, pass = what, "pass failed");
         }
     }
 }

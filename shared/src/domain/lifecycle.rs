@@ -159,6 +159,9 @@ impl RefreshPolicy {
         failure: &RefreshFailure,
         code: &str,
     ) -> Account {
+        if *failure == RefreshFailure::Invalid {
+            return account.needing_reauth(now, code);
+        }
         let mut next = Account {
             updated_at: now,
             version: account.version + 1,
@@ -173,11 +176,25 @@ impl RefreshPolicy {
             RefreshFailure::RateLimited { retry_after } => {
                 next.upkeep.refresh_due_at = Some(now + (*retry_after).max(FIRST_RETRY));
             }
-            RefreshFailure::Invalid => {
-                next.status = AccountStatus::NeedsReauth;
-                next.upkeep.refresh_due_at = None;
-            }
+            RefreshFailure::Invalid => {}
         }
+        next
+    }
+}
+
+impl Account {
+    /// The account after Meta refused its token for good at `at` (`code` becomes its last
+    /// error): `needs_reauth`, never looked at again on its own, grants and posts kept.
+    /// Wherever the refusal is seen (refresh pass, sync, publishing) it ends the same way.
+    pub fn needing_reauth(&self, at: DateTime<Utc>, code: &str) -> Account {
+        let mut next = Account {
+            status: AccountStatus::NeedsReauth,
+            updated_at: at,
+            version: self.version + 1,
+            ..self.clone()
+        };
+        next.upkeep.last_error = Some(code.to_owned());
+        next.upkeep.refresh_due_at = None;
         next
     }
 }

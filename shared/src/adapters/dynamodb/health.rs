@@ -29,12 +29,7 @@ impl AccountHealth for DynamoStore {
             if account.status != AccountStatus::Active {
                 return Ok(false);
             }
-            let mut next = account.clone();
-            next.status = AccountStatus::NeedsReauth;
-            next.updated_at = at;
-            next.version = account.version + 1;
-            next.upkeep.last_error = Some(code.to_owned());
-            next.upkeep.refresh_due_at = None;
+            let next = account.needing_reauth(at, code);
             let change = items::upkeep_update(&next, None)?
                 .value(":active", s(AccountStatus::Active.as_str()))
                 .condition("#version = :read AND #status = :active")

@@ -29,12 +29,7 @@ impl AccountHealth for SqliteStore {
             if account.status != AccountStatus::Active {
                 return Ok(false);
             }
-            let mut next = account.clone();
-            next.status = AccountStatus::NeedsReauth;
-            next.updated_at = at;
-            next.version = account.version + 1;
-            next.upkeep.last_error = Some(code.clone());
-            next.upkeep.refresh_due_at = None;
+            let next = account.needing_reauth(at, code.as_ref());
             write_upkeep(&tx, &next, None)?;
             insert_audit(
                 &tx,
