@@ -56,6 +56,42 @@ pub trait RefreshQueue: Send + Sync {
         token: Option<&SealedSecret>,
         audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError>;
+
+    /// [`claim_refresh`](Self::claim_refresh) for several accounts at once, each answered
+    /// on its own, in `due`'s order. A store whose every commit costs a disk sync claims
+    /// them in one transaction; the default claims each on its own, concurrently, which
+    /// keeps per-item stores at one call per account.
+    async fn claim_refresh_many(
+        &self,
+        due: &[DueAccount],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Vec<Result<Option<ClaimedAccount>, StoreError>> {
+        futures_util::future::join_all(
+            due.iter()
+                .map(|d| self.claim_refresh(&d.tenant, &d.id, now, lease_until)),
+        )
+        .await
+    }
+
+    /// [`save_upkeep`](Self::save_upkeep) for several outcomes at once, each answered on
+    /// its own (a conflict on one does not undo the others), in `outcomes`' order.
+    async fn save_upkeep_many(&self, outcomes: &[UpkeepOutcome]) -> Vec<Result<(), StoreError>> {
+        futures_util::future::join_all(
+            outcomes
+                .iter()
+                .map(|o| self.save_upkeep(&o.account, o.token.as_ref(), o.audit.as_ref())),
+        )
+        .await
+    }
+}
+
+/// What a look found about one account, ready to store with [`RefreshQueue::save_upkeep`].
+#[derive(Debug, Clone)]
+pub struct UpkeepOutcome {
+    pub account: Account,
+    pub token: Option<SealedSecret>,
+    pub audit: Option<AuditEntry>,
 }
 
 /// Audit entries that announce an event, until they are delivered: the outbox. Entries are

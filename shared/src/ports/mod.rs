@@ -15,6 +15,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use events::{DeliveryError, EventSink};
 pub use lifecycle::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
+    UpkeepOutcome,
 };
 pub use meta::{
     FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,

@@ -3,7 +3,7 @@
 
 use super::audit::insert_audit;
 use super::rows::{from_millis, millis, owner_columns};
-use super::{SqliteStore, corrupt, unavailable};
+use super::{SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, Grant, Permission, TenantId, UserId};
 use crate::ports::{AccessWriter, GrantReader, StoreError};
 use async_trait::async_trait;
@@ -107,7 +107,7 @@ impl AccessWriter for SqliteStore {
     ) -> Result<(), StoreError> {
         let (account, grant, audit) = (account.clone(), grant.clone(), audit.clone());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             check_version(&tx, &account, account.version)?;
             tx.execute(
                 "INSERT INTO grants (tenant, account_id, user_id, permission, granted_by, granted_at)
@@ -139,7 +139,7 @@ impl AccessWriter for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (account, user, audit) = (account.clone(), user.clone(), audit.clone());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             check_version(&tx, &account, account.version)?;
             let removed = tx
                 .execute(
@@ -164,7 +164,7 @@ impl AccessWriter for SqliteStore {
     ) -> Result<(), StoreError> {
         let (updated, audit) = (updated.clone(), audit.to_vec());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let (owner_type, owner_user) = owner_columns(&updated.owner);
             let changed = tx
                 .execute(

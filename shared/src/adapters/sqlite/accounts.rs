@@ -2,7 +2,7 @@
 
 use super::audit::insert_audit;
 use super::rows::{account_from_row, millis, owner_columns};
-use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, unavailable};
+use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{
     Account, AccountId, AuditEntry, Connection as Login, Cursor, Page, PageRequest, TenantId,
 };
@@ -81,7 +81,7 @@ impl AccountWriter for SqliteStore {
         let login = connection.clone();
         let sealed = token.encode();
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let sql = format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant = ?1 AND ig_user_id = ?2"
             );

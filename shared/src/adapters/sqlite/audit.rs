@@ -8,10 +8,13 @@ use crate::domain::{
 };
 use crate::ports::{AuditLog, StoreError};
 use async_trait::async_trait;
-use rusqlite::{Transaction, params};
+use rusqlite::params;
 
 /// Adds `entry` to the transaction `tx`.
-pub(super) fn insert_audit(tx: &Transaction<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
+pub(super) fn insert_audit(
+    tx: &rusqlite::Connection,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
     let event = serde_json::to_string(&entry.event).map_err(corrupt)?;
     tx.execute(
         "INSERT INTO audit (tenant, id, at, actor, account_id, event, undelivered)

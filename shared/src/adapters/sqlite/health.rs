@@ -2,7 +2,7 @@
 
 use super::audit::insert_audit;
 use super::lifecycle::{read_account, write_upkeep};
-use super::{SqliteStore, unavailable};
+use super::{SqliteStore, immediate, unavailable};
 use crate::domain::{AccountId, AccountStatus, AuditEntry, AuditEvent, TenantId};
 use crate::ports::{AccountHealth, StoreError};
 use async_trait::async_trait;
@@ -22,7 +22,7 @@ impl AccountHealth for SqliteStore {
             // Read and write in one transaction behind the store's single connection: of
             // two concurrent marks only one finds the account active, so only one writes
             // the audit entry (and its event). Grants are other rows and stay.
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let Some(account) = read_account(&tx, &tenant, &id)? else {
                 return Ok(false);
             };

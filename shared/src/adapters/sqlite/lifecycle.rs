@@ -3,21 +3,21 @@
 
 use super::audit::{entry_from_row, insert_audit};
 use super::rows::{account_from_row, millis};
-use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, unavailable};
+use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{
     Account, AccountId, AccountStatus, AuditEntry, AuditId, DataDeletion, TenantId,
 };
 use crate::ports::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
-    SealedSecret, StoreError,
+    SealedSecret, StoreError, UpkeepOutcome,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 /// One account of the tenant, read inside a transaction.
 pub(super) fn read_account(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     tenant: &TenantId,
     id: &AccountId,
 ) -> Result<Option<Account>, StoreError> {
@@ -35,7 +35,7 @@ pub(super) fn read_account(
 /// Stores `account`'s status, expiry, profile and upkeep (and `token`, when given) while the
 /// row is still at the version before `account.version`.
 pub(super) fn write_upkeep(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     account: &Account,
     token: Option<&SealedSecret>,
 ) -> Result<(), StoreError> {
@@ -64,6 +64,57 @@ pub(super) fn write_upkeep(
         .map_err(unavailable)?;
     if changed != 1 {
         return Err(StoreError::Conflict);
+    }
+    Ok(())
+}
+
+/// A batch's error, answered for each of its items.
+fn same(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Conflict => StoreError::Conflict,
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
+    }
+}
+
+/// Claims one account inside `tx` (see [`RefreshQueue::claim_refresh`]).
+fn claim_in(
+    tx: &rusqlite::Connection,
+    tenant: &TenantId,
+    id: &AccountId,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<ClaimedAccount>, StoreError> {
+    let Some(account) = read_account(tx, tenant, id)? else {
+        return Ok(None);
+    };
+    let due = account.upkeep.refresh_due_at.is_some_and(|d| d <= now);
+    if account.status != AccountStatus::Active || !due {
+        return Ok(None);
+    }
+    let raw: String = tx
+        .query_row(
+            "SELECT token_sealed FROM accounts WHERE tenant = ?1 AND id = ?2",
+            params![tenant.as_str(), id.as_str()],
+            |r| r.get(0),
+        )
+        .map_err(unavailable)?;
+    let token = SealedSecret::decode(&raw).map_err(corrupt)?;
+    let mut claimed = account;
+    claimed.version += 1;
+    claimed.upkeep.refresh_due_at = Some(lease_until);
+    write_upkeep(tx, &claimed, None)?;
+    Ok(Some(ClaimedAccount {
+        account: claimed,
+        token,
+    }))
+}
+
+/// Stores one outcome inside `tx` (see [`RefreshQueue::save_upkeep`]).
+fn save_in(tx: &rusqlite::Connection, outcome: &UpkeepOutcome) -> Result<(), StoreError> {
+    write_upkeep(tx, &outcome.account, outcome.token.as_ref())?;
+    if let Some(entry) = &outcome.audit {
+        insert_audit(tx, entry)?;
     }
     Ok(())
 }
@@ -110,33 +161,66 @@ impl RefreshQueue for SqliteStore {
     ) -> Result<Option<ClaimedAccount>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
-            let Some(account) = read_account(&tx, &tenant, &id)? else {
-                return Ok(None);
-            };
-            let due = account.upkeep.refresh_due_at.is_some_and(|d| d <= now);
-            if account.status != AccountStatus::Active || !due {
-                return Ok(None);
-            }
-            let raw: String = tx
-                .query_row(
-                    "SELECT token_sealed FROM accounts WHERE tenant = ?1 AND id = ?2",
-                    params![tenant.as_str(), id.as_str()],
-                    |r| r.get(0),
-                )
-                .map_err(unavailable)?;
-            let token = SealedSecret::decode(&raw).map_err(corrupt)?;
-            let mut claimed = account;
-            claimed.version += 1;
-            claimed.upkeep.refresh_due_at = Some(lease_until);
-            write_upkeep(&tx, &claimed, None)?;
+            let tx = immediate(c)?;
+            let claimed = claim_in(&tx, &tenant, &id, now, lease_until)?;
             tx.commit().map_err(unavailable)?;
-            Ok(Some(ClaimedAccount {
-                account: claimed,
-                token,
-            }))
+            Ok(claimed)
         })
         .await
+    }
+
+    /// One transaction for all: a commit is a disk sync, and the store has one writer.
+    async fn claim_refresh_many(
+        &self,
+        due: &[DueAccount],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Vec<Result<Option<ClaimedAccount>, StoreError>> {
+        let due = due.to_vec();
+        let n = due.len();
+        let all = self
+            .run(move |c| {
+                let tx = immediate(c)?;
+                let claims: Vec<_> = due
+                    .iter()
+                    .map(|d| claim_in(&tx, &d.tenant, &d.id, now, lease_until))
+                    .collect();
+                tx.commit().map_err(unavailable)?;
+                Ok(claims)
+            })
+            .await;
+        match all {
+            Ok(claims) => claims,
+            Err(e) => (0..n).map(|_| Err(same(&e))).collect(),
+        }
+    }
+
+    /// One transaction for all, a savepoint each, so one conflict undoes only its own.
+    async fn save_upkeep_many(&self, outcomes: &[UpkeepOutcome]) -> Vec<Result<(), StoreError>> {
+        let outcomes = outcomes.to_vec();
+        let n = outcomes.len();
+        let all = self
+            .run(move |c| {
+                let mut tx = immediate(c)?;
+                let mut results = Vec::with_capacity(outcomes.len());
+                for o in &outcomes {
+                    let mut sp = tx.savepoint().map_err(unavailable)?;
+                    let saved = save_in(&sp, o);
+                    if saved.is_ok() {
+                        sp.commit().map_err(unavailable)?;
+                    } else {
+                        sp.rollback().map_err(unavailable)?;
+                    }
+                    results.push(saved);
+                }
+                tx.commit().map_err(unavailable)?;
+                Ok(results)
+            })
+            .await;
+        match all {
+            Ok(results) => results,
+            Err(e) => (0..n).map(|_| Err(same(&e))).collect(),
+        }
     }
 
     async fn save_upkeep(
@@ -145,13 +229,14 @@ impl RefreshQueue for SqliteStore {
         token: Option<&SealedSecret>,
         audit: Option<&AuditEntry>,
     ) -> Result<(), StoreError> {
-        let (account, token, audit) = (updated.clone(), token.cloned(), audit.cloned());
+        let outcome = UpkeepOutcome {
+            account: updated.clone(),
+            token: token.cloned(),
+            audit: audit.cloned(),
+        };
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
-            write_upkeep(&tx, &account, token.as_ref())?;
-            if let Some(entry) = &audit {
-                insert_audit(&tx, entry)?;
-            }
+            let tx = immediate(c)?;
+            save_in(&tx, &outcome)?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -225,7 +310,7 @@ impl AccountRemoval for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (tenant, id, audit) = (tenant.clone(), id.clone(), audit.clone());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let Some(account) = read_account(&tx, &tenant, &id)? else {
                 return Ok(false);
             };
@@ -259,7 +344,7 @@ impl AccountRemoval for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (tenant, id, audit) = (tenant.clone(), id.clone(), audit.clone());
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let key = params![tenant.as_str(), id.as_str()];
             tx.execute(
                 "DELETE FROM grants WHERE tenant = ?1 AND account_id = ?2",

@@ -136,6 +136,14 @@ pub(super) fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+/// A write transaction that takes the write lock at once, so a writer in another process
+/// on the same file (`igconnect refresh` beside `serve`) is waited for, up to the busy
+/// timeout, instead of failing when a deferred transaction tries to upgrade.
+pub(super) fn immediate(c: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(unavailable)
+}
+
 pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }

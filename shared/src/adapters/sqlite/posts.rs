@@ -8,7 +8,7 @@
 use super::audit::insert_audit;
 use super::post_rows::{POST_COLUMNS, UNFINISHED, post_from_row, post_placeholders, post_values};
 use super::rows::millis;
-use super::{SqliteStore, unavailable};
+use super::{SqliteStore, immediate, unavailable};
 use crate::domain::{
     AccountId, AuditEntry, Cursor, IdempotencyKey, Page, PageRequest, Post, PostId, TenantId,
 };
@@ -85,7 +85,7 @@ impl PostStore for SqliteStore {
             post.idempotency_key.digest(),
         );
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             // The unique key decides: a key already used on the account inserts nothing.
             let inserted = tx
                 .execute(
@@ -186,7 +186,7 @@ impl PostStore for SqliteStore {
         ));
         let audit = audit.cloned();
         self.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
+            let tx = immediate(c)?;
             let changed = tx
                 .execute(&update_sql(), params_from_iter(values))
                 .map_err(unavailable)?;

@@ -4,7 +4,7 @@
 use super::RefreshDeps;
 use super::look::{LookOutcome, look};
 use crate::domain::AccountId;
-use crate::ports::{DueAccount, StoreError};
+use crate::ports::{DueAccount, StoreError, UpkeepOutcome};
 use crate::service::ServiceError;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -42,7 +42,6 @@ enum Outcome {
     Looked(LookOutcome),
     Skipped,
     Error,
-    Left,
 }
 
 impl RefreshReport {
@@ -54,7 +53,6 @@ impl RefreshReport {
             Outcome::Looked(LookOutcome::Failed | LookOutcome::RateLimited) => self.failed += 1,
             Outcome::Skipped => self.skipped += 1,
             Outcome::Error => self.errors += 1,
-            Outcome::Left => self.left += 1,
         }
     }
 }
@@ -90,13 +88,14 @@ pub async fn refresh_once(
             break;
         }
         report.due += due.len();
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(due)
-            .map(|d| take_up(deps, d, started, budget, &throttled))
-            .buffer_unordered(deps.policy.concurrency.max(1))
-            .collect()
-            .await;
-        for outcome in outcomes {
-            report.count(outcome);
+        for chunk in due.chunks(deps.policy.concurrency.max(1)) {
+            if started.elapsed() >= budget || throttled.load(Ordering::Relaxed) {
+                report.left += chunk.len();
+                continue;
+            }
+            for outcome in take_up(deps, chunk, &throttled).await {
+                report.count(outcome);
+            }
         }
         tracing::info!(
             done = report.due - report.left,
@@ -129,56 +128,72 @@ pub async fn refresh_once(
     Ok(report)
 }
 
-/// Claims one due account and looks at it, unless the pass has run out of time or Meta is
-/// throttling (then the account stays due for the next pass, untouched).
+/// Claims a chunk of due accounts (one write for the chunk where the store can), looks at
+/// the claimed ones concurrently, and stores the outcomes together. Grouping the writes is
+/// what lets a store that syncs the disk on every commit keep up with Meta's latency; a
+/// chunk is as large as the concurrency, so no look waits for a free slot.
 async fn take_up(
     deps: RefreshDeps<'_>,
-    due: DueAccount,
-    started: Instant,
-    budget: Duration,
+    due: &[DueAccount],
     throttled: &AtomicBool,
-) -> Outcome {
-    if started.elapsed() >= budget || throttled.load(Ordering::Relaxed) {
-        return Outcome::Left;
-    }
+) -> Vec<Outcome> {
     let now = deps.clock.now();
     let lease_until = now + deps.policy.lease;
-    let claimed = match deps
-        .queue
-        .claim_refresh(&due.tenant, &due.id, now, lease_until)
-        .await
-    {
-        Ok(Some(claimed)) => claimed,
-        Ok(None) => return Outcome::Skipped,
-        Err(e) => {
-            tracing::error!(account = %due.id, error = %e, "could not claim a due account");
-            return Outcome::Error;
-        }
-    };
-    let looked = match look(deps, &claimed.account, &claimed.token, now, true).await {
-        Ok(looked) => looked,
-        Err(e) => {
-            tracing::error!(account = %due.id, error = %e, "could not look at a due account");
-            return Outcome::Error;
-        }
-    };
-    if looked.outcome == LookOutcome::RateLimited {
-        throttled.store(true, Ordering::Relaxed);
-    }
-    match deps
-        .queue
-        .save_upkeep(
-            &looked.account,
-            looked.token.as_ref(),
-            looked.audit.as_ref(),
-        )
-        .await
-    {
-        Ok(()) => Outcome::Looked(looked.outcome),
-        Err(StoreError::Conflict) => Outcome::Skipped,
-        Err(e) => {
-            tracing::error!(account = %due.id, error = %e, "could not store a look's outcome");
-            Outcome::Error
+    let mut outcomes = Vec::with_capacity(due.len());
+    let mut claimed = Vec::with_capacity(due.len());
+    let claims = deps.queue.claim_refresh_many(due, now, lease_until).await;
+    for (d, claim) in due.iter().zip(claims) {
+        match claim {
+            Ok(Some(c)) => claimed.push(c),
+            Ok(None) => outcomes.push(Outcome::Skipped),
+            Err(e) => {
+                tracing::error!(account = %d.id, error = %e, "could not claim a due account");
+                outcomes.push(Outcome::Error);
+            }
         }
     }
+    let looks: Vec<_> = futures_util::stream::iter(claimed)
+        .map(|c| async move {
+            let result = look(deps, &c.account, &c.token, now, true).await;
+            (c.account.id, result)
+        })
+        .buffer_unordered(deps.policy.concurrency.max(1))
+        .collect()
+        .await;
+    let mut looked = Vec::with_capacity(looks.len());
+    for (id, result) in looks {
+        match result {
+            Ok(l) => {
+                if l.outcome == LookOutcome::RateLimited {
+                    throttled.store(true, Ordering::Relaxed);
+                }
+                looked.push(l);
+            }
+            Err(e) => {
+                tracing::error!(account = %id, error = %e, "could not look at a due account");
+                outcomes.push(Outcome::Error);
+            }
+        }
+    }
+    let kinds: Vec<LookOutcome> = looked.iter().map(|l| l.outcome).collect();
+    let batch: Vec<UpkeepOutcome> = looked
+        .into_iter()
+        .map(|l| UpkeepOutcome {
+            account: l.account,
+            token: l.token,
+            audit: l.audit,
+        })
+        .collect();
+    let saved = deps.queue.save_upkeep_many(&batch).await;
+    for ((kind, o), result) in kinds.into_iter().zip(&batch).zip(saved) {
+        outcomes.push(match result {
+            Ok(()) => Outcome::Looked(kind),
+            Err(StoreError::Conflict) => Outcome::Skipped,
+            Err(e) => {
+                tracing::error!(account = %o.account.id, error = %e, "could not store a look's outcome");
+                Outcome::Error
+            }
+        });
+    }
+    outcomes
 }
