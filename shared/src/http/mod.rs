@@ -50,6 +50,8 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/v1/meta/data-deletion/{code}"),
     (Method::GET, "/v1/meta/webhooks"),
     (Method::POST, "/v1/meta/webhooks"),
+    (Method::DELETE, "/v1/accounts/{id}"),
+    (Method::POST, "/v1/accounts/{id}/sync"),
 ];
 
 /// What `initiate` needs: no account storage, no Sealer.
