@@ -381,17 +381,21 @@ pub async fn run(
     telemetry::init(LogFormat::Json);
     let router = match app.await {
         Ok(router) => router,
-        Err(e) => {
-            tracing::error!(error = %e, "function init failed");
-            if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
-                && let Err(why) = init_error::report(&api, &e).await
-            {
-                tracing::warn!(reason = %why, "could not report the init error to Lambda");
-            }
-            return Err(e.into());
-        }
+        Err(e) => return Err(init_failed(e).await),
     };
     lambda_http::run(router).await
+}
+
+/// Logs an init failure, reports it to the runtime API (so Lambda shows the reason as the
+/// init error) and hands it back to end the process with.
+pub(crate) async fn init_failed(e: InitError) -> lambda_runtime::Error {
+    tracing::error!(error = %e, "function init failed");
+    if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
+        && let Err(why) = init_error::report(&api, &e).await
+    {
+        tracing::warn!(reason = %why, "could not report the init error to Lambda");
+    }
+    e.into()
 }
 
 /// The process environment ([`settings_for`] treats empty values as unset).

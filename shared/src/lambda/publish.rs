@@ -2,7 +2,9 @@
 //! `publish-worker` (a pass over due posts, run by an EventBridge schedule every minute).
 //! Both unseal tokens, so both get the KMS client; neither gets the access writer.
 
-use super::{Function, InitError, authenticator, aws_config, env, init_error, settings_for, table};
+use super::{
+    Function, InitError, authenticator, aws_config, env, init_failed, settings_for, table,
+};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
@@ -168,15 +170,7 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
     let c = match clients(Function::PublishWorker).await {
         Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "function init failed");
-            if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
-                && let Err(why) = init_error::report(&api, &e).await
-            {
-                tracing::warn!(reason = %why, "could not report the init error to Lambda");
-            }
-            return Err(e.into());
-        }
+        Err(e) => return Err(init_failed(e).await),
     };
     let policy = policy(&c.settings);
     let c = &c;

@@ -4,7 +4,7 @@
 //! (put on the EventBridge bus named by `IGC_EVENT_BUS`, or logged when none is set).
 
 use super::publish::{budget, function_clients};
-use super::{Function, env, init_error};
+use super::{Function, init_failed};
 use crate::adapters::eventbridge::EventBridgeSink;
 use crate::adapters::webhook::LogSink;
 use crate::ports::{EventSink, SystemClock};
@@ -25,15 +25,7 @@ pub async fn refresh() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
     let (settings, store, sealer, graph) = match function_clients(Function::Refresh).await {
         Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "function init failed");
-            if let Some(api) = env("AWS_LAMBDA_RUNTIME_API")
-                && let Err(why) = init_error::report(&api, &e).await
-            {
-                tracing::warn!(reason = %why, "could not report the init error to Lambda");
-            }
-            return Err(e.into());
-        }
+        Err(e) => return Err(init_failed(e).await),
     };
     let sink: Arc<dyn EventSink> = match &settings.event_bus {
         Some(bus) => {
