@@ -81,6 +81,18 @@ pub async fn deliver_all(
     }
 }
 
+/// The summary line of a delivery round, as the CLI passes print it.
+pub fn events_line(delivered: &DeliveryReport) -> String {
+    if delivered.failed > 0 {
+        format!(
+            "events: delivered {}, {} waiting (the receiver failed; retried on the next run)",
+            delivered.delivered, delivered.failed
+        )
+    } else {
+        format!("events: delivered {}", delivered.delivered)
+    }
+}
+
 /// Delivers events as they appear: every second, backing off (up to 5 minutes) while the
 /// receiver fails, so a receiver that is down is not hammered and one that comes back gets
 /// everything it missed, in order.
@@ -150,18 +162,7 @@ pub async fn run(args: RefreshArgs) -> Result<(), String> {
             ""
         }
     );
-    println!(
-        "events: delivered {}{}",
-        delivered.delivered,
-        if delivered.failed > 0 {
-            format!(
-                ", {} waiting (the receiver failed; retried on the next run)",
-                delivered.failed
-            )
-        } else {
-            String::new()
-        }
-    );
+    println!("{}", events_line(&delivered));
     if report.errors > 0 {
         return Err(format!(
             "{} due account(s) could not be looked at; they are retried after their lease (see the log)",

@@ -127,6 +127,9 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
     // test can kill this process at exactly that point.
     policy.hold_after_containers =
         std::env::var("IGC_TEST_HOLD_AFTER_CONTAINERS").is_ok_and(|v| v == "1");
+    // Published and failed posts are announced: this process delivers what it made.
+    let sink = crate::refresh::event_sink(&settings)?;
+    let store = built.store.clone();
     let worker = Worker {
         store: built.store,
         sealer: built.sealer,
@@ -135,12 +138,14 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
         policy,
     };
     if !args.once {
+        tokio::spawn(crate::refresh::deliver_forever(store, sink));
         worker
             .run_forever(Duration::from_secs(args.interval_secs.max(1)))
             .await;
         return Ok(());
     }
     let report = worker.pass(Duration::from_secs(600)).await?;
+    let delivered = crate::refresh::deliver_all(store.as_ref(), sink.as_ref()).await?;
     println!(
         "publish worker: taken {}, published {}, failed {}, unconfirmed {}, waiting {}, skipped {}, errors {}{}",
         report.taken,
@@ -156,6 +161,7 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
             ""
         }
     );
+    println!("{}", crate::refresh::events_line(&delivered));
     if report.errors > 0 {
         return Err(format!(
             "{} due post(s) could not be worked on; they stay due (see the log)",
