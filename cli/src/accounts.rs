@@ -14,6 +14,7 @@ use crate::serve::{StackArgs, backends};
 use crate::worker::{graph_client, parse_now};
 use chrono::{DateTime, Utc};
 use igconnect::config::Settings;
+use igconnect::domain::MetricCatalog;
 use igconnect::domain::{Account, AccountId, PageRequest, TenantId, UserId};
 use igconnect::ports::{Clock, FixedClock, Sealer, Store, SystemClock};
 use igconnect::service::{
@@ -262,6 +263,7 @@ async fn sync(args: Look) -> Result<(), String> {
     let clock = clock(args.now);
     let policy = PassPolicy {
         rules: stack.settings.refresh,
+        catalog: MetricCatalog::for_version(&stack.settings.meta.graph_version),
         ..PassPolicy::default()
     };
     let deps = RefreshDeps {
@@ -270,6 +272,7 @@ async fn sync(args: Look) -> Result<(), String> {
         meta: &meta,
         clock: clock.as_ref(),
         policy: &policy,
+        snapshots: None,
     };
     let store = stack.store.as_ref();
     let account =

@@ -7,6 +7,7 @@ use crate::worker::{graph_client, parse_now};
 use chrono::{DateTime, Utc};
 use igconnect::adapters::webhook::{LogSink, WebhookSink};
 use igconnect::config::Settings;
+use igconnect::domain::MetricCatalog;
 use igconnect::ports::{Clock, EventSink, FixedClock, Sealer, Store, SystemClock, UpkeepGraph};
 use igconnect::service::{
     DeliveryReport, PassPolicy, RefreshDeps, RefreshReport, deliver_events, refresh_once,
@@ -53,6 +54,7 @@ impl Refresher {
             meta: self.meta.as_ref(),
             clock: self.clock.as_ref(),
             policy: &self.policy,
+            snapshots: Some(self.store.as_ref()),
         };
         refresh_once(deps, budget).await.map_err(|e| e.to_string())
     }
@@ -139,6 +141,7 @@ pub async fn run(args: RefreshArgs) -> Result<(), String> {
         clock,
         policy: PassPolicy {
             rules: settings.refresh,
+            catalog: MetricCatalog::for_version(&settings.meta.graph_version),
             ..PassPolicy::default()
         },
     };
@@ -161,6 +164,10 @@ pub async fn run(args: RefreshArgs) -> Result<(), String> {
         } else {
             ""
         }
+    );
+    println!(
+        "snapshots: accounts {}, days {}",
+        report.snapshots, report.snapshot_days
     );
     println!("{}", events_line(&delivered));
     if report.errors > 0 {

@@ -6,6 +6,7 @@ use axum::response::Html;
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
+use igconnect::domain::MetricCatalog;
 use igconnect::http::{
     self, AccountsState, Authenticator, CallbackState, InitiateState, JwtVerifier, PostsState,
     ShareState, SyncState,
@@ -43,6 +44,11 @@ pub struct ServeArgs {
     /// Status reads a sandbox video container answers IN_PROGRESS before FINISHED.
     #[arg(long, env = "IGC_SANDBOX_VIDEO_POLLS", default_value_t = 3)]
     sandbox_video_polls: u32,
+    /// Whether each sandbox account starts with posts made "before igconnect" (an image, a
+    /// carousel, a reel and a story, with comments), so insights and comments have
+    /// something to show: `true` or `false`.
+    #[arg(long, env = "IGC_SANDBOX_SEED_MEDIA", default_value_t = true, action = clap::ArgAction::Set)]
+    sandbox_seed_media: bool,
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
@@ -81,6 +87,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             latency: std::time::Duration::from_millis(args.sandbox_latency_ms),
             publishing_quota: args.sandbox_publishing_quota,
             video_processing_polls: args.sandbox_video_polls,
+            seeded_media: args.sandbox_seed_media,
         },
     );
     let (meta_config, sandboxed) = meta_config(&settings, &sandbox_base);
@@ -94,6 +101,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let meta: Arc<dyn Meta> = Arc::new(graph.clone());
     let upkeep: Arc<dyn UpkeepGraph> = Arc::new(graph.clone());
     let revoke: Arc<dyn TokenUpkeep> = Arc::new(graph.clone());
+    let engagement: Arc<dyn igconnect::ports::EngagementGraph> = Arc::new(graph.clone());
     let publisher: Arc<dyn Publisher> = Arc::new(graph);
 
     crate::data_dir::ensure(&args.stack.data.data_dir)?;
@@ -116,6 +124,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let sealer = backends.sealer;
     let pass_policy = PassPolicy {
         rules: settings.refresh,
+        catalog: MetricCatalog::for_version(&settings.meta.graph_version),
         ..PassPolicy::default()
     };
     let refresher = crate::refresh::Refresher {
@@ -140,10 +149,27 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let events_store = store.clone();
     let meta_callbacks = http::MetaState {
         removal: store.clone(),
+        audit: store.clone(),
         deletions: store.clone(),
         clock: clock.clone(),
         callbacks,
     };
+    let insights = igconnect::lambda::insights_router(
+        &settings,
+        Arc::clone(&auth),
+        igconnect::lambda::EngagementPorts {
+            accounts: store.clone(),
+            grants: store.clone(),
+            tokens: store.clone(),
+            health: store.clone(),
+            sealer: sealer.clone(),
+            meta: engagement,
+            snapshots: store.clone(),
+            posts: store.clone(),
+            audit: store.clone(),
+            clock: clock.clone(),
+        },
+    );
     let worker = crate::worker::Worker {
         store: store.clone(),
         sealer: sealer.clone(),
@@ -200,6 +226,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     );
     let app = http::finish(
         api.merge(http::sync_routes(sync))
+            .merge(insights)
             .merge(http::meta_routes(meta_callbacks))
             .route("/", axum::routing::get(start_page))
             .nest("/sandbox", sandbox.router()),
@@ -293,6 +320,7 @@ pub fn meta_config(settings: &Settings, sandbox_base: &Url) -> (MetaConfig, Vec<
         real.redirect_uri.clone(),
         &SandboxApps::dev_defaults(),
     );
+    cfg.optional_features = real.optional_features.clone();
     let mut sandboxed = Vec::new();
     match &real.facebook_app {
         Some(app) => {

@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 mod dialog;
+mod engagement;
 mod errors;
 mod facebook;
 mod html;
@@ -79,6 +80,11 @@ pub struct SandboxOptions {
     /// How many status reads a video container answers `IN_PROGRESS` before it is
     /// `FINISHED`. Default 3.
     pub video_processing_polls: u32,
+    /// Every catalogue account starts with posts made before igconnect was connected (an
+    /// image, a carousel, a Reel and a story, with comments), listed by
+    /// `GET /{ig-user-id}/media` after whatever is published through the sandbox. Default
+    /// false, so a fresh account lists only what a test published.
+    pub seeded_media: bool,
 }
 
 impl Default for SandboxOptions {
@@ -87,6 +93,7 @@ impl Default for SandboxOptions {
             latency: Duration::ZERO,
             publishing_quota: 100,
             video_processing_polls: 3,
+            seeded_media: false,
         }
     }
 }
@@ -127,13 +134,17 @@ impl Sandbox {
     /// processing time).
     pub fn with_options(apps: SandboxApps, public_base: Url, options: SandboxOptions) -> Self {
         let public_base = base_url(public_base.as_str()).unwrap_or(public_base);
+        let mut store = publishing::Store::default();
+        if options.seeded_media {
+            store.seed(engagement::seeded_media(Utc::now()));
+        }
         Self {
             shared: Arc::new(Shared {
                 apps,
                 public_base,
                 options,
                 state: Mutex::new(Inner::default()),
-                publishing: Mutex::new(publishing::Store::default()),
+                publishing: Mutex::new(store),
             }),
         }
     }
@@ -251,6 +262,7 @@ pub fn meta_config(
         instagram_auth_url: join(&base, "instagram-www/"),
         instagram_api_url: join(&base, "instagram-api/"),
         instagram_graph_url: join(&base, "instagram-graph/"),
+        optional_features: igconnect::domain::Feature::ALL.to_vec(),
     }
 }
 
@@ -314,7 +326,10 @@ async fn inspect_media(State(sandbox): State<Sandbox>) -> Response {
         .iter()
         .chain(catalogue::INSTAGRAM_LOGIN_ACCOUNTS.iter())
         .map(|a| a.id);
-    let mut media: Vec<_> = owners.flat_map(|o| store.posts_of(o)).collect();
+    let mut media: Vec<_> = owners
+        .flat_map(|o| store.posts_of(o))
+        .filter(|m| !m.seeded)
+        .collect();
     // Media ids count up with equal lengths: their order is the order of publishing.
     media.sort_by(|a, b| a.id.cmp(&b.id));
     let data: Vec<serde_json::Value> = media

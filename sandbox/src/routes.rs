@@ -2,7 +2,7 @@
 //! for a call to Meta's servers) get the configured latency; the consent pages a person
 //! clicks through and the `_inspect/` helpers do not.
 
-use super::{Sandbox, dialog, facebook, injection, instagram, latency, publishing, upkeep};
+use super::{Sandbox, dialog, engagement, facebook, injection, instagram, latency, upkeep};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -31,6 +31,7 @@ pub(crate) fn router(sandbox: &Sandbox) -> Router {
         .route("/_inspect/media", get(super::inspect_media))
         .route("/_inspect/faults", post(injection::inspect_faults))
         .route("/_inspect/revoke", post(injection::inspect_revoke))
+        .route("/_inspect/comments", post(engagement::inspect_comments))
         .merge(meta_apis(sandbox))
         .fallback(super::not_found)
         .with_state(sandbox.clone())
@@ -55,12 +56,14 @@ fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
         )
         .route(
             "/facebook-graph/{ver}/{node}",
-            get(publishing::facebook_node),
+            get(engagement::facebook_node)
+                .post(engagement::facebook_node_post)
+                .delete(engagement::facebook_node_delete),
         )
         .route(
             "/facebook-graph/{ver}/{node}/{edge}",
-            get(publishing::facebook_edge)
-                .post(publishing::facebook_create)
+            get(engagement::facebook_edge)
+                .post(engagement::facebook_edge_post)
                 .delete(upkeep::delete_edge),
         )
         .route(
@@ -79,11 +82,13 @@ fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
         .route("/instagram-graph/{ver}/me", get(instagram::me_versioned))
         .route(
             "/instagram-graph/{ver}/{node}",
-            get(publishing::instagram_node),
+            get(engagement::instagram_node)
+                .post(engagement::instagram_node_post)
+                .delete(engagement::instagram_node_delete),
         )
         .route(
             "/instagram-graph/{ver}/{node}/{edge}",
-            get(publishing::instagram_edge).post(publishing::instagram_create),
+            get(engagement::instagram_edge).post(engagement::instagram_edge_post),
         )
         .route_layer(from_fn_with_state(sandbox.clone(), latency::delay))
 }

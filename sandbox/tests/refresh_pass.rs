@@ -59,6 +59,7 @@ impl World {
             meta: client,
             clock: &clock,
             policy: &self.policy,
+            snapshots: Some(&self.store),
         };
         refresh_once(deps, budget).await.unwrap()
     }
@@ -92,6 +93,7 @@ impl World {
             grantor: MetaGrantor {
                 meta_user_id: format!("m{ig}"),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: (login == LoginPath::Instagram)
                 .then(|| self.now + TimeDelta::days(60)),

@@ -52,6 +52,10 @@ pub struct MetaConfig {
     pub instagram_auth_url: Url,
     pub instagram_api_url: Url,
     pub instagram_graph_url: Url,
+    /// Features whose scopes the login dialogs ask for beyond the required ones
+    /// (`IGC_OPTIONAL_FEATURES`, default `insights,comments`; `none` asks for none). A user
+    /// may still decline them: each connection records what it was granted.
+    pub optional_features: Vec<crate::domain::Feature>,
 }
 
 impl MetaConfig {
@@ -271,6 +275,7 @@ impl Settings {
             }
         };
         let event_bus = get("IGC_EVENT_BUS");
+        let optional_features = optional_features(get("IGC_OPTIONAL_FEATURES").as_deref())?;
         Ok(Self {
             meta: MetaConfig {
                 facebook_app: app("IGC_META_APP_ID", "IGC_META_APP_SECRET")?,
@@ -282,6 +287,7 @@ impl Settings {
                 instagram_auth_url: url("IGC_INSTAGRAM_AUTH_URL", "https://www.instagram.com")?,
                 instagram_api_url: url("IGC_INSTAGRAM_API_URL", "https://api.instagram.com")?,
                 instagram_graph_url: url("IGC_INSTAGRAM_GRAPH_URL", "https://graph.instagram.com")?,
+                optional_features,
             },
             jwt: JwtConfig {
                 secret: get("IGC_JWT_SECRET").map(SecretString::from),
@@ -308,6 +314,28 @@ impl Settings {
 }
 
 /// Parses a base URL so that joining a relative path keeps any path prefix it carries:
+/// `IGC_OPTIONAL_FEATURES`: a comma-separated list of `insights`, `comments`, or `none`.
+fn optional_features(raw: Option<&str>) -> Result<Vec<crate::domain::Feature>, ConfigError> {
+    use crate::domain::Feature;
+    let Some(raw) = raw.map(str::trim) else {
+        return Ok(Feature::ALL.to_vec());
+    };
+    if raw.is_empty() || raw == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let feature = Feature::parse(name).ok_or_else(|| ConfigError::Invalid {
+            var: "IGC_OPTIONAL_FEATURES",
+            reason: format!("unknown feature `{name}`; expected insights, comments or none"),
+        })?;
+        if !out.contains(&feature) {
+            out.push(feature);
+        }
+    }
+    Ok(out)
+}
+
 /// `http://h/fb-graph` joined with `v24.0/me` is `http://h/fb-graph/v24.0/me`.
 pub fn base_url(raw: &str) -> Result<Url, String> {
     let mut url = Url::parse(raw).map_err(|e| e.to_string())?;

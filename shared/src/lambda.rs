@@ -16,10 +16,12 @@
 //! routers to DynamoDB (and, for `callback` only, KMS).
 
 mod init_error;
+mod insights;
 mod meta;
 mod publish;
 mod refresh;
 
+pub use insights::{EngagementPorts, insights, insights_router};
 pub use meta::{MetaPorts, meta, meta_router};
 pub use publish::{PostsPorts, publish, publish_router, publish_worker};
 pub use refresh::refresh;
@@ -62,6 +64,9 @@ pub enum Function {
     /// Meta's callbacks: `/v1/meta/deauthorize`, `/v1/meta/data-deletion[/{code}]`,
     /// `/v1/meta/webhooks`.
     Meta,
+    /// Insights, media and comments: `/v1/accounts/{id}/insights`, `.../media[...]`,
+    /// `.../posts/{post_id}/insights`.
+    Insights,
 }
 
 impl Function {
@@ -76,6 +81,7 @@ impl Function {
             Self::PublishWorker => "publish-worker",
             Self::Refresh => "refresh",
             Self::Meta => "meta",
+            Self::Insights => "insights",
         }
     }
 
@@ -103,7 +109,7 @@ impl Function {
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],
             Self::List | Self::Share => &[TABLE],
-            Self::Publish | Self::PublishWorker | Self::Refresh => &[
+            Self::Publish | Self::PublishWorker | Self::Refresh | Self::Insights => &[
                 TABLE,
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],

@@ -183,6 +183,7 @@ async fn connect(store: &SqliteStore, tenant: &str, ig_user_id: &str, username: 
         grantor: MetaGrantor {
             meta_user_id: "10150000000000001".into(),
             page_id: Some("110000000000001".into()),
+            scopes: None,
         },
         token_expires_at: None,
         connected_by: UserId::parse("user-alice").expect("user"),

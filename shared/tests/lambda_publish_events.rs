@@ -262,6 +262,7 @@ impl App {
             grantor: MetaGrantor {
                 meta_user_id: "10150000000000001".into(),
                 page_id: Some("110000000000001".into()),
+                scopes: None,
             },
             token_expires_at: None,
             connected_by: UserId::parse("user-alice").expect("user"),

@@ -1,5 +1,5 @@
-//! Which Instagram account a token may publish for, on each Graph host, with the
-//! permissions Meta's content publishing endpoints require.
+//! Which Instagram account a token may act for, on each Graph host, with the permissions
+//! Meta's content publishing, insights and comment endpoints require.
 
 use super::super::catalogue::page;
 use super::super::errors::GraphError;
@@ -21,11 +21,31 @@ pub(crate) enum Need {
     Read,
     /// Creates or publishes containers.
     Publish,
+    /// Reads account or media insights.
+    Insights,
+    /// Reads, replies to, hides or deletes comments.
+    Comments,
+}
+
+impl Need {
+    /// The permission the call needs beyond the host's basic one, as each login names it.
+    fn permission(self, host: Host) -> Option<&'static str> {
+        Some(match (self, host) {
+            (Self::Read, _) => return None,
+            (Self::Publish, Host::Facebook) => "instagram_content_publish",
+            (Self::Publish, Host::Instagram) => "instagram_business_content_publish",
+            (Self::Insights, Host::Facebook) => "instagram_manage_insights",
+            (Self::Insights, Host::Instagram) => "instagram_business_manage_insights",
+            (Self::Comments, Host::Facebook) => "instagram_manage_comments",
+            (Self::Comments, Host::Instagram) => "instagram_business_manage_comments",
+        })
+    }
 }
 
 /// The Instagram account `node` names, when the token may act for it: 190 for a token of
 /// the other host, `not_visible` (Graph's 100/33) for an account it cannot see, 10 for a
-/// missing permission. On Instagram Graph `me` names the token's own account.
+/// missing permission ([`Need`] says which). On Instagram Graph `me` names the token's own
+/// account.
 pub(crate) fn account_for(
     host: Host,
     record: &TokenRecord,
@@ -33,41 +53,29 @@ pub(crate) fn account_for(
     need: Need,
     not_visible: impl FnOnce() -> GraphError,
 ) -> Result<String, GraphError> {
-    let (granted, basic, publish) = match (host, &record.subject) {
+    let (granted, basic) = match (host, &record.subject) {
         (Host::Facebook, Subject::FacebookUser { consent, .. }) => {
             if !consent.pages.iter().any(|p| links(p, node)) {
                 return Err(not_visible());
             }
-            (
-                &consent.granted,
-                "instagram_basic",
-                "instagram_content_publish",
-            )
+            (&consent.granted, "instagram_basic")
         }
         (Host::Facebook, Subject::FacebookPage { page_id, consent }) => {
             if !links(page_id, node) {
                 return Err(not_visible());
             }
-            (
-                &consent.granted,
-                "instagram_basic",
-                "instagram_content_publish",
-            )
+            (&consent.granted, "instagram_basic")
         }
         (Host::Instagram, Subject::Instagram { account, granted }) => {
             if node != account && node != "me" {
                 return Err(not_visible());
             }
-            (
-                granted,
-                "instagram_business_basic",
-                "instagram_business_content_publish",
-            )
+            (granted, "instagram_business_basic")
         }
         _ => return Err(GraphError::invalid_token()),
     };
     let has = |p: &str| granted.iter().any(|g| g == p);
-    if !has(basic) || (need == Need::Publish && !has(publish)) {
+    if !has(basic) || need.permission(host).is_some_and(|p| !has(p)) {
         return Err(GraphError::permission_missing());
     }
     Ok(match &record.subject {

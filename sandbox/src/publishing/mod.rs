@@ -13,21 +13,21 @@ mod render;
 mod spec;
 mod store;
 
+pub(crate) use access::{Host, Need, account_for};
 pub(crate) use refusals::{rate_limited, server_error};
-pub(crate) use store::Store;
+pub(crate) use spec::Kind;
+pub(crate) use store::{Media, Store};
 
 use super::errors::GraphError;
 use super::params::{Authorized, Params, access_token};
 use super::state::TokenRecord;
 use super::{Sandbox, check_version, facebook, select_fields};
-use access::{Host, Need, account_for};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use spec::Kind;
 use store::QUOTA_WINDOW;
 
 type GraphResult = Result<Response, GraphError>;
@@ -104,7 +104,7 @@ pub(crate) async fn instagram_create(
 }
 
 /// A POST's parameters: the query string, then the body (a form, or a JSON object).
-fn post_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params {
+pub(crate) fn post_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Params {
     let mut params = Params::parse(query);
     let body = String::from_utf8_lossy(body);
     let json = headers
@@ -196,7 +196,9 @@ fn read_object(
             GraphError::no_such_object(id)
         })
     };
-    let requested = call.params.get("fields");
+    // `owner{id}` and `children{id}` read as `owner` and `children`.
+    let requested = crate::engagement::flat_fields(call.params.get("fields"))?;
+    let requested = requested.as_deref();
     if let Some(owner) = store.container(id).map(|c| c.owner.clone()) {
         may_read(&owner, &call.record)?;
         let fields = select_fields(
@@ -229,17 +231,25 @@ fn read_edge(
     call: &Authorized,
 ) -> GraphResult {
     check_version(ver)?;
-    let need = match edge {
-        "content_publishing_limit" => Need::Publish,
-        "media" => Need::Read,
+    let limit = match edge {
+        "content_publishing_limit" => true,
+        "media" => false,
         _ => return Err(GraphError::unknown_path()),
     };
+    let need = if limit { Need::Publish } else { Need::Read };
     let account = account_for(host, &call.record, node, need, || {
         GraphError::no_such_object(node)
     })?;
-    let body = match need {
-        Need::Publish => publishing_limit(sandbox, &account, &call.params)?,
-        Need::Read => posts(sandbox, &account, &call.params)?,
+    let body = if limit {
+        publishing_limit(sandbox, &account, &call.params)?
+    } else {
+        let listing = Listing {
+            host,
+            ver,
+            node,
+            account: &account,
+        };
+        posts(sandbox, &listing, call)?
     };
     Ok(Json(body).into_response())
 }
@@ -270,10 +280,25 @@ fn publishing_limit(
     )
 }
 
-/// The account's posts, newest first, `limit` of them (no paging).
-fn posts(sandbox: &Sandbox, account: &str, params: &Params) -> Result<Value, GraphError> {
+/// Which account's posts a `GET /{node}/media` lists, and where its next page is.
+struct Listing<'a> {
+    host: Host,
+    ver: &'a str,
+    /// The node as the caller named it (`me` on Instagram Graph), for `paging.next`.
+    node: &'a str,
+    account: &'a str,
+}
+
+/// The account's posts (seeded and published), newest first, `limit` per page (default 25,
+/// at most 100), `after` a cursor from a previous page; `paging.cursors` on every non-empty
+/// page and an absolute `paging.next` when more follow, as Graph pages.
+fn posts(sandbox: &Sandbox, listing: &Listing<'_>, call: &Authorized) -> Result<Value, GraphError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let params = &call.params;
+    let requested = crate::engagement::flat_fields(params.get("fields"))?;
     let fields = select_fields(
-        params.get("fields"),
+        requested.as_deref(),
         &["id"],
         &render::MEDIA_FIELDS,
         "IGMedia",
@@ -283,10 +308,42 @@ fn posts(sandbox: &Sandbox, account: &str, params: &Params) -> Result<Value, Gra
         .and_then(|l| l.parse::<usize>().ok())
         .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT));
     let store = sandbox.publishing();
-    let data: Vec<Value> = store
-        .posts_of(account)
-        .take(limit)
+    let all: Vec<&store::Media> = store.posts_of(listing.account).collect();
+    let start = match params.get("after") {
+        None => 0,
+        Some(cursor) => URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|id| all.iter().position(|m| m.id.as_bytes() == id.as_slice()))
+            .map(|i| i + 1)
+            .ok_or_else(|| GraphError::unsupported("after"))?,
+    };
+    let page: Vec<&store::Media> = all.iter().skip(start).take(limit).copied().collect();
+    let data: Vec<Value> = page
+        .iter()
         .map(|m| render::media(&store, m, &fields))
         .collect();
-    Ok(json!({ "data": data }))
+    let mut body = json!({ "data": data });
+    if let (Some(first), Some(last)) = (page.first(), page.last()) {
+        let after = URL_SAFE_NO_PAD.encode(&last.id);
+        let mut paging = json!({
+            "cursors": { "before": URL_SAFE_NO_PAD.encode(&first.id), "after": after }
+        });
+        if start + page.len() < all.len() {
+            let prefix = match listing.host {
+                Host::Facebook => "facebook-graph",
+                Host::Instagram => "instagram-graph",
+            };
+            let path = format!("{prefix}/{}/{}/media", listing.ver, listing.node);
+            let mut next = sandbox.url(&path);
+            next.query_pairs_mut()
+                .append_pair("access_token", &call.token)
+                .append_pair("fields", &fields.join(","))
+                .append_pair("limit", &limit.to_string())
+                .append_pair("after", &after);
+            paging["next"] = next.as_str().into();
+        }
+        body["paging"] = paging;
+    }
+    Ok(body)
 }

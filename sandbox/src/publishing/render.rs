@@ -98,12 +98,21 @@ pub(crate) fn media(store: &Store, m: &Media, fields: &[String]) -> Value {
                 let data: Vec<Value> = m.children.iter().map(|c| json!({ "id": c })).collect();
                 json!({ "data": data })
             }
-            "like_count" | "comments_count" => 0.into(),
+            // Stories and carousel items have neither (Instagram counts on the album).
+            "like_count" if counted(m) => {
+                crate::engagement::like_count(&m.id, &m.owner, m.kind.product_type()).into()
+            }
+            "comments_count" if counted(m) => crate::engagement::comments_count(store, m).into(),
             _ => continue,
         };
         out.insert(f.clone(), v);
     }
     Value::Object(out)
+}
+
+/// Whether a media has likes and comments of its own.
+fn counted(m: &Media) -> bool {
+    m.parent.is_none() && m.kind.product_type() != "STORY"
 }
 
 /// Posts at `/p/`, Reels at `/reel/`, stories under the username; a carousel child links to

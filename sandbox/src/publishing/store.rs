@@ -57,6 +57,9 @@ pub(crate) struct Media {
     pub shortcode: String,
     pub children: Vec<String>,
     pub parent: Option<String>,
+    /// Made before the sandbox started (`SandboxOptions::seeded_media`), not published
+    /// through it.
+    pub seeded: bool,
 }
 
 /// Why a carousel's `children` were refused.
@@ -96,16 +99,24 @@ pub(crate) struct Published {
     pub timed_out: bool,
 }
 
-/// Every container and media of the sandbox.
+/// Every container and media of the sandbox, and what happened to their comments.
 #[derive(Default)]
 pub(crate) struct Store {
     next_id: u64,
     containers: HashMap<String, Container>,
     /// Oldest first.
     media: Vec<Media>,
+    /// Under the same lock as the media they are on.
+    pub comments: crate::engagement::Comments,
 }
 
 impl Store {
+    /// Keeps media made before the sandbox started, each account's oldest first; called
+    /// before anything is published, so they list after every published post.
+    pub fn seed(&mut self, media: Vec<Media>) {
+        self.media.extend(media);
+    }
+
     /// Keeps a new container of `owner`; videos are processed over `video_polls` status reads.
     pub fn create(
         &mut self,
@@ -215,6 +226,7 @@ impl Store {
                 shortcode: random_text(8),
                 children: Vec::new(),
                 parent: Some(media_id.clone()),
+                seeded: false,
             });
             children.push(child_id);
         }
@@ -228,6 +240,7 @@ impl Store {
             shortcode: random_text(8),
             children,
             parent: None,
+            seeded: false,
         });
         Ok(Published {
             media_id,

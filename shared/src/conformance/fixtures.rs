@@ -83,6 +83,7 @@ pub fn connection(tenant: &TenantId, ig_user_id: &str) -> Connection {
         grantor: MetaGrantor {
             meta_user_id: "10229876543210987".to_owned(),
             page_id: Some("112233445566778".to_owned()),
+            scopes: None,
         },
         token_expires_at: Some(at + TimeDelta::days(60)),
         connected_by: user("auth0|owner-1"),

@@ -52,6 +52,15 @@ impl LoginPath {
     }
 }
 
+impl LoginPath {
+    /// The scopes a login dialog asks for: the required ones, then each optional feature's.
+    pub fn requested_scopes(self, features: &[super::Feature]) -> Vec<&'static str> {
+        let mut scopes = self.required_scopes().to_vec();
+        scopes.extend(features.iter().map(|f| f.scope(self)));
+        scopes
+    }
+}
+
 /// What the caller asks to own a new connection: themselves or their company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,6 +158,22 @@ pub struct MetaGrantor {
     /// The Facebook Page the Instagram account is linked to (Facebook Login only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
+    /// The scopes the user granted this connection, as Meta reported them at the login;
+    /// `None` for connections made before igconnect recorded them (a feature is then tried
+    /// and Meta's own permission error answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+}
+
+impl MetaGrantor {
+    /// Whether the connection may use `feature`: its scope was granted, or the grant
+    /// predates recorded scopes.
+    pub fn allows(&self, feature: super::Feature, login: LoginPath) -> bool {
+        let scope = feature.scope(login);
+        self.scopes
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|s| s == scope))
+    }
 }
 
 /// A connected Instagram professional account, without its token: everything a listing may
@@ -227,6 +252,7 @@ impl Connection {
             data_access_expires_at: None,
             refresh_due_at: Some(self.at + MIN_TOKEN_AGE),
             failures: 0,
+            snapshot_through: None,
         }
     }
 
@@ -242,7 +268,11 @@ impl Connection {
             token_expires_at: self.token_expires_at,
             updated_at: self.at,
             version: existing.version + 1,
-            upkeep: self.fresh_upkeep(),
+            upkeep: Upkeep {
+                // The history already stored stays; the next look continues after it.
+                snapshot_through: existing.upkeep.snapshot_through,
+                ..self.fresh_upkeep()
+            },
             ..existing.clone()
         }
     }
@@ -278,6 +308,7 @@ mod tests {
             grantor: MetaGrantor {
                 meta_user_id: "m2".into(),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: None,
             connected_by: UserId::parse("u2").unwrap(),

@@ -84,6 +84,39 @@ pub enum AuditEvent {
     /// the person (no username), only that it happened.
     #[serde(rename = "account.data_deleted")]
     DataDeleted {},
+    /// Someone replied to a comment on the account's media.
+    #[serde(rename = "comment.replied")]
+    CommentReplied {
+        media_id: String,
+        comment_id: String,
+        reply_id: String,
+    },
+    /// Someone hid (`hidden: true`) or unhid a comment.
+    #[serde(rename = "comment.hidden")]
+    CommentHidden {
+        media_id: String,
+        comment_id: String,
+        hidden: bool,
+    },
+    /// Someone deleted a comment.
+    #[serde(rename = "comment.deleted")]
+    CommentDeleted {
+        media_id: String,
+        comment_id: String,
+    },
+    /// Meta's webhook told us of a comment on, or a mention of, the account (`field` is
+    /// Meta's: `comments`, `mentions`, `live_comments`).
+    #[serde(rename = "comment.received")]
+    CommentReceived {
+        field: String,
+        comment_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+    },
 }
 
 impl AuditEvent {
@@ -103,6 +136,10 @@ impl AuditEvent {
             Self::Revoked { .. } => "account.revoked",
             Self::Disconnected { .. } => "account.disconnected",
             Self::DataDeleted {} => "account.data_deleted",
+            Self::CommentReplied { .. } => "comment.replied",
+            Self::CommentHidden { .. } => "comment.hidden",
+            Self::CommentDeleted { .. } => "comment.deleted",
+            Self::CommentReceived { .. } => "comment.received",
         }
     }
 }

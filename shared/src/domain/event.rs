@@ -32,7 +32,7 @@ pub struct Event {
     /// The audit entry's id: receivers deduplicate on it (delivery is at least once).
     pub id: AuditId,
     /// `account.connected`, `account.needs_reauth`, `account.revoked`,
-    /// `account.disconnected`, `post.published`, `post.failed`.
+    /// `account.disconnected`, `post.published`, `post.failed`, `comment.received`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub tenant_id: TenantId,
@@ -81,6 +81,22 @@ impl Event {
             } => (
                 "account.disconnected",
                 json!({ "username": username, "revoked_at_meta": revoked_at_meta }),
+            ),
+            AuditEvent::CommentReceived {
+                field,
+                comment_id,
+                media_id,
+                text,
+                username,
+            } => (
+                "comment.received",
+                json!({
+                    "field": field,
+                    "comment_id": comment_id,
+                    "media_id": media_id,
+                    "text": text,
+                    "username": username,
+                }),
             ),
             _ => return None,
         };

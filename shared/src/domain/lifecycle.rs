@@ -72,6 +72,9 @@ pub struct Upkeep {
     pub refresh_due_at: Option<DateTime<Utc>>,
     /// Transient failures since the last success.
     pub failures: u32,
+    /// The last complete UTC day whose account metrics (and follower count) the daily
+    /// snapshot stored; the next look stores the days after it.
+    pub snapshot_through: Option<chrono::NaiveDate>,
 }
 
 impl RefreshPolicy {
@@ -230,6 +233,7 @@ mod tests {
             grantor: MetaGrantor {
                 meta_user_id: "m".into(),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: expires,
             connected_at: issued,

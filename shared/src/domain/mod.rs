@@ -6,6 +6,7 @@ mod caller;
 mod deletion;
 mod event;
 mod ids;
+mod insights;
 mod lifecycle;
 mod oauth_state;
 mod page;
@@ -26,6 +27,11 @@ pub use event::{
     Event, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, verify_delivery,
 };
 pub use ids::{AccountId, AuditId, IdError, IgUserId, PostId, TenantId, UserId};
+pub use insights::{
+    ACCOUNT_METRICS, DayMetrics, DayValue, FOLLOWERS_COUNT, Feature, MAX_METRICS, MAX_RANGE_DAYS,
+    MEDIA_METRICS, META_WINDOW, MediaSurface, MetricCatalog, MetricDef, MetricError, MetricSeries,
+    SNAPSHOT_BACKFILL_DAYS, series,
+};
 pub use lifecycle::{
     FIRST_RETRY, MAX_RETRY, MIN_TOKEN_AGE, RefreshFailure, RefreshPolicy, Upkeep, backoff,
 };

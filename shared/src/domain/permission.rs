@@ -165,6 +165,7 @@ mod tests {
             grantor: MetaGrantor {
                 meta_user_id: "m".into(),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: None,
             connected_at: at,

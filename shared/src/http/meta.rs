@@ -182,5 +182,7 @@ pub async fn event(
         .get("x-hub-signature-256")
         .map(|v| v.to_str().unwrap_or(""));
     service::receive_webhook(&s.callbacks.secrets(), signature, &body)?;
+    service::record_comment_events(s.removal.as_ref(), s.audit.as_ref(), s.clock.now(), &body)
+        .await?;
     Ok(StatusCode::OK)
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod auth;
 mod connect;
+mod engagement;
 mod extract;
 mod meta;
 mod posts;
@@ -16,11 +17,13 @@ pub use auth::{Authenticator, JwtVerifier, mint_token};
 pub use meta::MetaCallbacks;
 pub use problem::{ApiResult, Problem};
 
+use crate::domain::MetricCatalog;
 use crate::ports::{
     AccessWriter, AccountHealth, AccountReader, AccountRemoval, AccountWriter, AuditLog, Clock,
     DeletionRequests, GrantReader, Meta, OAuthStates, PostStore, Publisher, Sealer, TokenReader,
 };
-use crate::ports::{RefreshQueue, TokenUpkeep, UpkeepGraph};
+use crate::ports::{EngagementGraph, InsightSnapshots, RefreshQueue, TokenUpkeep, UpkeepGraph};
+use crate::service::InsightCache;
 use crate::service::PassPolicy;
 use crate::service::{ConnectPolicy, PublishPolicy};
 use axum::Router;
@@ -52,6 +55,27 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/v1/meta/webhooks"),
     (Method::DELETE, "/v1/accounts/{id}"),
     (Method::POST, "/v1/accounts/{id}/sync"),
+    (Method::GET, "/v1/accounts/{id}/insights"),
+    (Method::GET, "/v1/accounts/{id}/media"),
+    (Method::GET, "/v1/accounts/{id}/media/{media_id}/insights"),
+    (Method::GET, "/v1/accounts/{id}/posts/{post_id}/insights"),
+    (Method::GET, "/v1/accounts/{id}/media/{media_id}/comments"),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/replies",
+    ),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/hide",
+    ),
+    (
+        Method::POST,
+        "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/unhide",
+    ),
+    (
+        Method::DELETE,
+        "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}",
+    ),
 ];
 
 /// What `initiate` needs: no account storage, no Sealer.
@@ -136,12 +160,41 @@ pub struct PostsState {
     pub policy: Arc<PublishPolicy>,
 }
 
+/// What insights and comment moderation need: one account's token (unsealed per
+/// request), Meta's insight and comment endpoints, the stored snapshots (read only), posts
+/// (to find a post's media), the audit trail (moderation is recorded), and the account
+/// health write (a token Meta refuses marks the account).
+#[derive(Clone)]
+pub struct EngagementState {
+    pub auth: Arc<Authenticator>,
+    pub accounts: Arc<dyn AccountReader>,
+    pub grants: Arc<dyn GrantReader>,
+    pub tokens: Arc<dyn TokenReader>,
+    pub health: Arc<dyn AccountHealth>,
+    pub sealer: Arc<dyn Sealer>,
+    pub meta: Arc<dyn EngagementGraph>,
+    pub snapshots: Arc<dyn InsightSnapshots>,
+    pub posts: Arc<dyn PostStore>,
+    pub audit: Arc<dyn AuditLog>,
+    pub clock: Arc<dyn Clock>,
+    pub catalog: MetricCatalog,
+    pub cache: Arc<InsightCache>,
+}
+
+impl FromRef<EngagementState> for Arc<Authenticator> {
+    fn from_ref(s: &EngagementState) -> Self {
+        Arc::clone(&s.auth)
+    }
+}
+
 /// What Meta's callbacks need: revoking and deleting accounts (which destroys their tokens
 /// without reading them: no token reader, no Sealer) and recording deletion requests. No
 /// authenticator: Meta signs its calls, with the app secrets in `callbacks`.
 #[derive(Clone)]
 pub struct MetaState {
     pub removal: Arc<dyn AccountRemoval>,
+    /// Where comment events from Meta's webhooks are recorded (and so announced).
+    pub audit: Arc<dyn AuditLog>,
     pub deletions: Arc<dyn DeletionRequests>,
     pub clock: Arc<dyn Clock>,
     pub callbacks: Arc<MetaCallbacks>,
@@ -224,6 +277,46 @@ pub fn posts_routes(state: PostsState) -> Router {
         .route(
             "/v1/accounts/{id}/posts/{post_id}",
             get(posts::get).delete(posts::cancel),
+        )
+        .with_state(state)
+}
+
+/// Insights, media and comments (the `insights` function).
+pub fn engagement_routes(state: EngagementState) -> Router {
+    use axum::routing::{delete, post};
+    Router::new()
+        .route(
+            "/v1/accounts/{id}/insights",
+            get(engagement::account_insights),
+        )
+        .route("/v1/accounts/{id}/media", get(engagement::media))
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/insights",
+            get(engagement::media_insights),
+        )
+        .route(
+            "/v1/accounts/{id}/posts/{post_id}/insights",
+            get(engagement::post_insights),
+        )
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/comments",
+            get(engagement::comments),
+        )
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/replies",
+            post(engagement::reply),
+        )
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/hide",
+            post(engagement::hide),
+        )
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}/unhide",
+            post(engagement::unhide),
+        )
+        .route(
+            "/v1/accounts/{id}/media/{media_id}/comments/{comment_id}",
+            delete(engagement::delete_comment),
         )
         .with_state(state)
 }

@@ -232,6 +232,24 @@ impl From<ServiceError> for Problem {
                 .detail(e.to_string())
                 .with("reason", Value::from(e.code()))
             }
+            e @ ServiceError::ScopeNotGranted { scope, .. } => Self::new(
+                StatusCode::FORBIDDEN,
+                "scope_not_granted",
+                "The account's connection lacks a permission",
+            )
+            .detail(e.to_string())
+            .with("scope", Value::from(scope))
+            .with("action", Value::from("reconnect")),
+            ServiceError::UnsupportedMetric(e) => {
+                let supported: Vec<Value> = e.supported().iter().map(|s| Value::from(*s)).collect();
+                Self::new(
+                    StatusCode::BAD_REQUEST,
+                    "unsupported_metric",
+                    "A requested metric is not supported",
+                )
+                .detail(e.to_string())
+                .with("supported", Value::Array(supported))
+            }
             ServiceError::Store(StoreError::Conflict) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",

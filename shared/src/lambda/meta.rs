@@ -10,7 +10,7 @@ use super::{Function, InitError, aws_config, env, settings_for, table};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::config::Settings;
 use crate::http::{MetaCallbacks, MetaState, finish, meta_routes};
-use crate::ports::{AccountRemoval, Clock, DeletionRequests, SystemClock};
+use crate::ports::{AccountRemoval, AuditLog, Clock, DeletionRequests, SystemClock};
 use axum::Router;
 use std::sync::Arc;
 
@@ -20,6 +20,8 @@ pub struct MetaPorts {
     pub removal: Arc<dyn AccountRemoval>,
     /// Stores data-deletion requests and reads them back by confirmation code.
     pub deletions: Arc<dyn DeletionRequests>,
+    /// Records comment events from webhooks (and so announces them through the outbox).
+    pub audit: Arc<dyn AuditLog>,
     /// Stamps revocations, deletions and the signed requests' age check.
     pub clock: Arc<dyn Clock>,
 }
@@ -29,6 +31,7 @@ pub struct MetaPorts {
 pub fn meta_router(settings: &Settings, ports: MetaPorts) -> Router {
     finish(meta_routes(MetaState {
         removal: ports.removal,
+        audit: ports.audit,
         deletions: ports.deletions,
         clock: ports.clock,
         callbacks: Arc::new(MetaCallbacks::new(
@@ -51,6 +54,7 @@ pub async fn meta() -> Result<Router, InitError> {
         &settings,
         MetaPorts {
             removal: store.clone(),
+            audit: store.clone(),
             deletions: store,
             clock: Arc::new(SystemClock),
         },
@@ -114,6 +118,7 @@ mod tests {
             &settings,
             MetaPorts {
                 removal: store.clone(),
+                audit: store.clone(),
                 deletions: store,
                 clock: Arc::new(SystemClock),
             },

@@ -9,6 +9,7 @@ use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
 use crate::config::Settings;
+use crate::domain::MetricCatalog;
 use crate::http::{PostsState, SyncState, finish, posts_routes, sync_routes};
 use crate::ports::{
     AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, RefreshQueue, Sealer,
@@ -60,6 +61,7 @@ pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
         clock: ports.clock.clone(),
         policy: Arc::new(PassPolicy {
             rules: settings.refresh,
+            catalog: MetricCatalog::for_version(&settings.meta.graph_version),
             ..PassPolicy::default()
         }),
     });

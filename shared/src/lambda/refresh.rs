@@ -7,6 +7,7 @@ use super::publish::{budget, function_clients};
 use super::{Function, init_failed};
 use crate::adapters::eventbridge::EventBridgeSink;
 use crate::adapters::webhook::LogSink;
+use crate::domain::MetricCatalog;
 use crate::ports::{EventSink, SystemClock};
 use crate::service::{PassPolicy, RefreshDeps, deliver_events, refresh_once};
 use crate::telemetry::{self, LogFormat};
@@ -39,6 +40,7 @@ pub async fn refresh() -> Result<(), lambda_runtime::Error> {
     };
     let policy = PassPolicy {
         rules: settings.refresh,
+        catalog: MetricCatalog::for_version(&settings.meta.graph_version),
         ..PassPolicy::default()
     };
     let (store, sealer, graph, sink, policy) = (&store, &sealer, &graph, &sink, &policy);
@@ -55,6 +57,7 @@ pub async fn refresh() -> Result<(), lambda_runtime::Error> {
                 meta: graph.as_ref(),
                 clock: &SystemClock,
                 policy,
+                snapshots: Some(store.as_ref()),
             };
             let report =
                 refresh_once(deps, budget(event.context.deadline, SystemTime::now())).await?;

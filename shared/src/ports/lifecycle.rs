@@ -115,6 +115,13 @@ pub trait AccountRemoval: Send + Sync {
     /// Instagram Login also the Instagram account itself. From an index, never a scan.
     async fn accounts_of_meta_user(&self, meta_user_id: &str) -> Result<Vec<Account>, StoreError>;
 
+    /// Every tenant's accounts of Instagram user `ig_user_id`, on either login path (Meta's
+    /// webhooks name the Instagram account). From an index, never a scan.
+    async fn accounts_of_instagram_user(
+        &self,
+        ig_user_id: &crate::domain::IgUserId,
+    ) -> Result<Vec<Account>, StoreError>;
+
     /// Marks the account `revoked` and destroys its sealed token, with `audit`, unless it
     /// is already revoked or gone. `true` when this call changed it.
     async fn revoke_account(
@@ -125,8 +132,8 @@ pub trait AccountRemoval: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes the account, its sealed token, its grants and its posts, and writes `audit`
-    /// (which stays). `false`, and nothing written, when it does not exist.
+    /// Deletes the account, its sealed token, its grants, its posts and its daily metrics,
+    /// and writes `audit` (which stays). `false`, and nothing written, when it does not exist.
     async fn delete_account(
         &self,
         tenant: &TenantId,

@@ -3,6 +3,7 @@
 //! [`Sealer`] or a token, mirroring its IAM policy.
 
 mod clock;
+mod engagement;
 mod events;
 mod lifecycle;
 mod meta;
@@ -12,6 +13,10 @@ mod store;
 mod upkeep;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use engagement::{
+    Comment, CommentsGraph, EngagementGraph, GraphPage, InsightSnapshots, InsightsGraph,
+    MediaSummary, MetricValue,
+};
 pub use events::{DeliveryError, EventSink};
 pub use lifecycle::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,

@@ -2,6 +2,7 @@
 //! tenants, so isolation does not depend on each caller remembering a filter.
 
 use super::SealedSecret;
+use super::engagement::InsightSnapshots;
 use super::lifecycle::{AccountRemoval, DeletionRequests, Outbox, RefreshQueue};
 use crate::domain::{
     Account, AccountId, AuditEntry, AuditId, Connection, Grant, IdempotencyKey, OAuthState, Page,
@@ -140,6 +141,11 @@ pub trait AuditLog: Send + Sync {
         tenant: &TenantId,
         page: &PageRequest<AuditId>,
     ) -> Result<Page<AuditEntry, AuditId>, StoreError>;
+
+    /// Records an entry for a change kept at Meta rather than here (a comment replied to,
+    /// hidden or deleted; a comment Meta told us about). Written alone; an entry that
+    /// announces an event waits in the outbox like any other.
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
 }
 
 /// Marking an account whose token Meta refused.
@@ -234,6 +240,7 @@ pub trait Store:
     + Outbox
     + AccountRemoval
     + DeletionRequests
+    + InsightSnapshots
 {
 }
 
@@ -252,5 +259,6 @@ impl<T> Store for T where
         + Outbox
         + AccountRemoval
         + DeletionRequests
+        + InsightSnapshots
 {
 }

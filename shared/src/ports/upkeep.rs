@@ -37,6 +37,13 @@ pub trait TokenUpkeep: Send + Sync {
 
 /// Everything the refresh pass asks Meta: upkeep, and the profile reads of both login paths
 /// that validate a token and sync the profile in one call.
-pub trait UpkeepGraph: TokenUpkeep + super::FacebookGraph + super::InstagramGraph {}
+/// The insight reads are here for the daily snapshot, which rides on the same look.
+pub trait UpkeepGraph:
+    TokenUpkeep + super::FacebookGraph + super::InstagramGraph + super::InsightsGraph
+{
+}
 
-impl<T: TokenUpkeep + super::FacebookGraph + super::InstagramGraph> UpkeepGraph for T {}
+impl<T: TokenUpkeep + super::FacebookGraph + super::InstagramGraph + super::InsightsGraph>
+    UpkeepGraph for T
+{
+}

@@ -302,6 +302,7 @@ pub(crate) async fn facebook_accounts<M: FacebookGraph + ?Sized>(
             grantor: MetaGrantor {
                 meta_user_id: me.id.clone(),
                 page_id: Some(page.id),
+                scopes: Some(granted.clone()),
             },
             token: page.access_token,
         });
@@ -328,6 +329,7 @@ pub(crate) fn instagram_account(
         grantor: MetaGrantor {
             meta_user_id: me.app_scoped_id,
             page_id: None,
+            scopes: None,
         },
         token,
     })
@@ -361,7 +363,8 @@ async fn connect_instagram(
         .instagram_me(&long.token)
         .await
         .map_err(meta_failed("me", ConnectFailure::MetaError))?;
-    let found = instagram_account(me, long.token)?;
+    let mut found = instagram_account(me, long.token)?;
+    found.grantor.scopes = Some(grant.permissions.clone());
     let expires_at = expiry(deps.clock.now(), long.expires_in);
     let account = store(
         deps,

@@ -46,6 +46,19 @@ pub enum ServiceError {
     /// The webhook subscription handshake was refused (mode, verify token or challenge).
     #[error(transparent)]
     WebhookSubscriptionRefused(#[from] SubscriptionError),
+    /// The connection was not granted the scope a feature needs; reconnecting (and
+    /// allowing it on Meta's consent screen) fixes it.
+    #[error(
+        "this account's connection was not granted `{scope}`, which {} needs: connect the account again and allow it",
+        feature.as_str()
+    )]
+    ScopeNotGranted {
+        scope: &'static str,
+        feature: crate::domain::Feature,
+    },
+    /// A metric name that is unknown, retired or not offered for this media.
+    #[error(transparent)]
+    UnsupportedMetric(#[from] crate::domain::MetricError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -99,6 +99,7 @@ mod tests {
                 grantor: MetaGrantor {
                     meta_user_id: format!("m{i}"),
                     page_id: None,
+                    scopes: None,
                 },
                 token_expires_at: None,
                 connected_by: UserId::parse("alice").unwrap(),

@@ -163,8 +163,8 @@ pub struct WebhookSummary {
 
 /// A webhook delivery: accepted only if `X-Hub-Signature-256` is an HMAC-SHA256 of the raw
 /// `body` with either app secret. A verified delivery is logged by type, object and entry
-/// count only (never ids, tokens or message contents) and acknowledged; igconnect acts on
-/// none yet.
+/// count only (never ids, tokens or message contents); its comment changes are then
+/// recorded by `record_comment_events`.
 pub fn receive_webhook(
     app_secrets: &[&SecretString],
     signature: Option<&str>,
@@ -310,6 +310,7 @@ mod tests {
                 grantor: MetaGrantor {
                     meta_user_id: meta_user.into(),
                     page_id: None,
+                    scopes: None,
                 },
                 token_expires_at: None,
                 connected_by: UserId::parse("alice").unwrap(),

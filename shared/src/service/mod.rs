@@ -5,7 +5,9 @@ mod access;
 mod accounts;
 mod audit;
 mod callback;
+mod comment_events;
 mod disconnect;
+mod engagement;
 mod error;
 mod events;
 mod import;
@@ -19,8 +21,14 @@ pub use access::{AccessDeps, authorize};
 pub use accounts::{VisibleAccount, get_account, list_accounts};
 pub use audit::list_audit;
 pub use callback::{CallbackDeps, CallbackParams, ConnectFailure, Connected, callback};
+pub use comment_events::{CommentChange, comment_changes, record_comment_events};
 pub use disconnect::{
     DisconnectDeps, Disconnected, disconnect_account, disconnect_account_as_operator,
+};
+pub use engagement::{
+    AccountInsights, CommentPage, CommentTarget, EngagementDeps, InsightCache, InsightsQuery,
+    MediaInsights, MediaPage, account_insights, delete_comment, list_comments, list_media,
+    media_insights, post_insights, reply_to_comment, set_hidden,
 };
 pub use error::ServiceError;
 pub use events::{DeliveryReport, deliver_events};

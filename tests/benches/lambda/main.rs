@@ -214,6 +214,7 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
             grantor: MetaGrantor {
                 meta_user_id: "10000000000000001".into(),
                 page_id: Some(format!("1000000{i:08}")),
+                scopes: None,
             },
             token_expires_at: None,
             connected_by: user.clone(),

@@ -157,6 +157,7 @@ pub async fn connect(
                     grantor: MetaGrantor {
                         meta_user_id: app_scoped.to_owned(),
                         page_id: None,
+                        scopes: None,
                     },
                     token_expires_at: Some(at + TOKEN_LIFETIME),
                     connected_by: UserId::parse("owner").map_err(|e| e.to_string())?,

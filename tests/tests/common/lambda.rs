@@ -30,7 +30,7 @@ pub const RETURN_TO: &str = "https://app.example.com/settings/integrations";
 pub const FACEBOOK_SECRET: &str = "sandbox-facebook-secret";
 pub const INSTAGRAM_SECRET: &str = "sandbox-instagram-secret";
 /// The function binaries (`functions/<name>`): all of them, so both test files share a build.
-pub const FUNCTIONS: [&str; 7] = [
+pub const FUNCTIONS: [&str; 8] = [
     "initiate",
     "callback",
     "list",
@@ -38,6 +38,7 @@ pub const FUNCTIONS: [&str; 7] = [
     "publish",
     "publish-worker",
     "refresh",
+    "insights",
 ];
 
 pub fn root() -> PathBuf {

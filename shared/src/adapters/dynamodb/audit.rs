@@ -35,4 +35,12 @@ impl AuditLog for DynamoStore {
         )
         .await
     }
+
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        match self.transact(vec![self.put_audit(entry)?]).await? {
+            super::writes::Outcome::Written => Ok(()),
+            // Entry ids are fresh: a refusal means the id was somehow reused.
+            super::writes::Outcome::Refused(_) => Err(StoreError::Conflict),
+        }
+    }
 }

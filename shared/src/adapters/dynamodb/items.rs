@@ -1,17 +1,19 @@
 //! Item shapes of the single table, and their conversion to and from the domain. See
 //! `docs/dynamodb.md` for the design; this file and its submodules (`account`, `upkeep`,
-//! `grant`, `audit`, `post`, `deletion`) are its only encoder.
+//! `grant`, `audit`, `post`, `deletion`, `insights`) are its only encoder.
 
 mod account;
 mod audit;
 mod deletion;
 mod grant;
+mod insights;
 mod post;
 mod upkeep;
 
 pub(super) use account::{
     ACCOUNT_ATTRIBUTES, access_update, account_from_item, account_id_of_lookup, account_item,
-    account_of_grantor_entry, grantor_partition, ig_user_item, lookup_update, token_of,
+    account_of_grantor_entry, grantor_partition, ig_user_item, instagram_partition, lookup_update,
+    token_of,
 };
 pub(super) use audit::{
     AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key, delivered_update,
@@ -20,6 +22,9 @@ pub(super) use audit::{
 pub(super) use deletion::{deletion_from_item, deletion_item, deletion_key};
 pub(super) use grant::{
     GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between, grants_of,
+};
+pub(super) use insights::{
+    INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
 };
 pub(super) use post::{
     IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key, idems_of,

@@ -7,6 +7,7 @@
 mod access;
 mod audit;
 mod health;
+mod insights;
 mod items;
 mod lifecycle;
 mod posts;

@@ -1,25 +1,36 @@
 //! Ending connections: finding a Meta user's accounts through `gsi2`, revoking an account
-//! (one transaction) and deleting one with everything hanging off it (queries inside the
-//! tenant's partition, then transactions of at most 100 writes, the account's own last).
+//! (one transaction; its grants, posts and daily metrics stay) and deleting one with
+//! everything hanging off it (queries inside the tenant's partition, then transactions of at
+//! most 100 writes, the account's own last).
 
 use super::items::{self, ACCOUNT_ID, GSI2, GSI2_PK, Item, PK, SK, s};
 use super::writes::{Outcome, built};
 use super::{DynamoStore, projection, unavailable};
-use crate::domain::{Account, AccountId, AuditEntry, LoginPath, TenantId};
+use crate::domain::{Account, AccountId, AuditEntry, IgUserId, LoginPath, TenantId};
 use crate::ports::{AccountRemoval, StoreError};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 
 /// The most writes DynamoDB takes in one transaction.
-const MAX_TRANSACTION: usize = 100;
+pub(super) const MAX_TRANSACTION: usize = 100;
 
 impl DynamoStore {
     /// The tenants and ids of the accounts on `gsi2` under `meta_user_id`, every page.
     async fn grantor_entries(
         &self,
         meta_user_id: &str,
+    ) -> Result<BTreeSet<(TenantId, AccountId)>, StoreError> {
+        self.gsi2_entries(items::grantor_partition(meta_user_id))
+            .await
+    }
+
+    /// The tenants and ids of the entries of one `gsi2` partition, every page.
+    async fn gsi2_entries(
+        &self,
+        partition: AttributeValue,
     ) -> Result<BTreeSet<(TenantId, AccountId)>, StoreError> {
         let mut found = BTreeSet::new();
         let mut start = None;
@@ -31,7 +42,7 @@ impl DynamoStore {
                 .index_name(GSI2)
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", GSI2_PK)
-                .expression_attribute_values(":pk", items::grantor_partition(meta_user_id))
+                .expression_attribute_values(":pk", partition.clone())
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -159,6 +170,38 @@ impl AccountRemoval for DynamoStore {
         Ok(accounts)
     }
 
+    async fn accounts_of_instagram_user(
+        &self,
+        ig_user_id: &IgUserId,
+    ) -> Result<Vec<Account>, StoreError> {
+        // Instagram Login lookup items sit on `gsi2` under `GRANTOR#<ig user id>`, Facebook
+        // Login ones under `IGUSER#<ig user id>`; each account is read back and checked.
+        let mut entries = self
+            .gsi2_entries(items::grantor_partition(ig_user_id.as_str()))
+            .await?;
+        entries.extend(
+            self.gsi2_entries(items::instagram_partition(ig_user_id))
+                .await?,
+        );
+        let keys = entries
+            .iter()
+            .map(|(tenant, id)| items::account_key(tenant, id))
+            .collect();
+        let mut accounts = Vec::with_capacity(entries.len());
+        for item in self
+            .get_each(keys, items::ACCOUNT_ATTRIBUTES)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            let account = items::account_from_item(&item)?;
+            if account.ig_user_id == *ig_user_id {
+                accounts.push(account);
+            }
+        }
+        Ok(accounts)
+    }
+
     async fn revoke_account(
         &self,
         tenant: &TenantId,
@@ -192,13 +235,15 @@ impl AccountRemoval for DynamoStore {
             return Ok(false);
         };
         let account = items::account_from_item(&item)?;
-        // Grants, posts and idempotency items sit under the account's prefixes in the
-        // tenant's partition (idempotency items name their post, which goes too).
+        // Grants, posts, idempotency items and daily metrics sit under the account's
+        // prefixes in the tenant's partition (idempotency items name their post, which goes
+        // too).
         let mut children = Vec::new();
         for prefix in [
             items::grants_of(id),
             items::posts_of(id),
             items::idems_of(id),
+            items::insights_of(id),
         ] {
             children.extend(self.keys_under(tenant, &prefix).await?);
         }

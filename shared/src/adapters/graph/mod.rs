@@ -1,10 +1,12 @@
 //! The Graph/OAuth client for both login paths, over reqwest (rustls). Every base URL comes
 //! from [`MetaConfig`], so the same client talks to Meta or to the sandbox.
 
+mod engagement;
 mod publishing;
 mod upkeep;
 mod usage;
 mod wire;
+mod wire_engagement;
 mod wire_publishing;
 mod wire_upkeep;
 
@@ -167,8 +169,9 @@ impl FacebookGraph for GraphClient {
             &self.cfg.facebook_dialog_url,
             &format!("{}/dialog/oauth", self.cfg.graph_version),
         );
-        let scopes = crate::domain::LoginPath::Facebook.required_scopes();
-        self.authorization_url(self.fb_app()?, url, scopes, state)
+        let scopes =
+            crate::domain::LoginPath::Facebook.requested_scopes(&self.cfg.optional_features);
+        self.authorization_url(self.fb_app()?, url, &scopes, state)
     }
 
     async fn facebook_exchange_code(&self, code: &SecretString) -> Result<IssuedToken, MetaError> {
@@ -281,8 +284,9 @@ impl FacebookGraph for GraphClient {
 impl InstagramGraph for GraphClient {
     fn instagram_authorization_url(&self, state: &StateToken) -> Result<Url, MetaError> {
         let url = join(&self.cfg.instagram_auth_url, "oauth/authorize");
-        let scopes = crate::domain::LoginPath::Instagram.required_scopes();
-        self.authorization_url(self.ig_app()?, url, scopes, state)
+        let scopes =
+            crate::domain::LoginPath::Instagram.requested_scopes(&self.cfg.optional_features);
+        self.authorization_url(self.ig_app()?, url, &scopes, state)
     }
 
     async fn instagram_exchange_code(

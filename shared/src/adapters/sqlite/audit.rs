@@ -90,4 +90,9 @@ impl AuditLog for SqliteStore {
         })
         .await
     }
+
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let entry = entry.clone();
+        self.run(move |c| insert_audit(c, &entry)).await
+    }
 }

@@ -5,7 +5,7 @@ use super::audit::{entry_from_row, insert_audit};
 use super::rows::{account_from_row, millis};
 use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{
-    Account, AccountId, AccountStatus, AuditEntry, AuditId, DataDeletion, TenantId,
+    Account, AccountId, AccountStatus, AuditEntry, AuditId, DataDeletion, IgUserId, TenantId,
 };
 use crate::ports::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
@@ -301,6 +301,26 @@ impl AccountRemoval for SqliteStore {
         .await
     }
 
+    async fn accounts_of_instagram_user(
+        &self,
+        ig_user_id: &IgUserId,
+    ) -> Result<Vec<Account>, StoreError> {
+        let ig_user_id = ig_user_id.as_str().to_owned();
+        self.run(move |c| {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ig_user_id = ?1 ORDER BY tenant, id"
+            );
+            let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+            let mut rows = stmt.query(params![ig_user_id]).map_err(unavailable)?;
+            let mut accounts = Vec::new();
+            while let Some(row) = rows.next().map_err(unavailable)? {
+                accounts.push(account_from_row(row)?);
+            }
+            Ok(accounts)
+        })
+        .await
+    }
+
     async fn revoke_account(
         &self,
         tenant: &TenantId,
@@ -353,6 +373,11 @@ impl AccountRemoval for SqliteStore {
             .map_err(unavailable)?;
             tx.execute(
                 "DELETE FROM posts WHERE tenant = ?1 AND account_id = ?2",
+                key,
+            )
+            .map_err(unavailable)?;
+            tx.execute(
+                "DELETE FROM insight_days WHERE tenant = ?1 AND account_id = ?2",
                 key,
             )
             .map_err(unavailable)?;

@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod audit;
 mod health;
+mod insights;
 mod lifecycle;
 mod post_rows;
 mod posts;
@@ -119,6 +120,16 @@ CREATE TABLE data_deletions (
     code TEXT PRIMARY KEY,
     body TEXT NOT NULL
 );
+"#,
+    r#"
+CREATE TABLE insight_days (
+    tenant      TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    metrics     TEXT NOT NULL,
+    PRIMARY KEY (tenant, account_id, date),
+    FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -56,6 +56,7 @@ where
     again.grantor = MetaGrantor {
         meta_user_id: "998877".to_owned(),
         page_id: None,
+        scopes: None,
     };
     again.token_expires_at = None;
     again.at = first.connected_at + TimeDelta::milliseconds(1_500);
@@ -320,6 +321,7 @@ where
     sparse.grantor = MetaGrantor {
         meta_user_id: "17841499999999999999".to_owned(),
         page_id: None,
+        scopes: None,
     };
     sparse.token_expires_at = None;
     let mut odd = connection(&t, "42");

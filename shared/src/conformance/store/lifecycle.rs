@@ -284,6 +284,7 @@ where
         data_access_expires_at: Some(at + TimeDelta::days(90)),
         refresh_due_at: Some(at + TimeDelta::hours(4)),
         failures: 3,
+        snapshot_through: Some(at.date_naive()),
     };
 
     store

@@ -64,6 +64,7 @@ async fn connect_as<S: AccountWriter + ?Sized>(
     login_of.grantor = MetaGrantor {
         meta_user_id: grantor.to_owned(),
         page_id: None,
+        scopes: None,
     };
     store
         .save_connection(&login_of, &sealed(ig_user_id))

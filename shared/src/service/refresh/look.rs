@@ -1,6 +1,7 @@
 //! One look at one account: what Meta says about its token, and the account afterwards.
 
 use super::RefreshDeps;
+use super::snapshot::{self, Snapshot};
 use crate::domain::{Account, AccountStatus, AuditEntry, AuditEvent, LoginPath, RefreshFailure};
 use crate::ports::{EncryptionContext, MetaError, SealedSecret};
 use crate::service::ServiceError;
@@ -28,6 +29,11 @@ pub(super) struct Looked {
     pub token: Option<SealedSecret>,
     pub audit: Option<AuditEntry>,
     pub outcome: LookOutcome,
+    /// The daily snapshot's days, to store before the account (whose
+    /// `upkeep.snapshot_through` already counts them).
+    pub days: Vec<crate::domain::DayMetrics>,
+    /// Meta throttled the snapshot: the pass stops early.
+    pub throttled: bool,
 }
 
 /// Meta's error as the account sees it, with the stable code recorded as its last error.
@@ -58,7 +64,8 @@ pub fn classify(e: &MetaError) -> (RefreshFailure, &'static str) {
 }
 
 /// Looks at `account` (as claimed or read, `version` not yet bumped for this write) with
-/// its sealed token. `may_refresh` is false where only checking is wanted (an on-demand
+/// its sealed token, then takes its daily snapshot if the token works and the deps hold a
+/// snapshot store. `may_refresh` is false where only checking is wanted (an on-demand
 /// sync, which holds no key to seal a new token with).
 pub(super) async fn look(
     deps: RefreshDeps<'_>,
@@ -67,9 +74,34 @@ pub(super) async fn look(
     now: DateTime<Utc>,
     may_refresh: bool,
 ) -> Result<Looked, ServiceError> {
-    let rules = &deps.policy.rules;
     let context = EncryptionContext::access_token(&account.tenant, &account.ig_user_id);
     let token = deps.sealer.unseal(sealed, &context).await?;
+    let mut looked = look_at_token(deps, account, &token, &context, now, may_refresh).await?;
+    if matches!(
+        looked.outcome,
+        LookOutcome::Refreshed | LookOutcome::Validated
+    ) {
+        match snapshot::take(deps, &looked.account, &token, now).await {
+            Snapshot::Taken { days, through } => {
+                looked.account.upkeep.snapshot_through = Some(through);
+                looked.days = days;
+            }
+            Snapshot::Throttled => looked.throttled = true,
+            Snapshot::Nothing | Snapshot::Failed => {}
+        }
+    }
+    Ok(looked)
+}
+
+async fn look_at_token(
+    deps: RefreshDeps<'_>,
+    account: &Account,
+    token: &SecretString,
+    context: &EncryptionContext,
+    now: DateTime<Utc>,
+    may_refresh: bool,
+) -> Result<Looked, ServiceError> {
+    let rules = &deps.policy.rules;
     match account.login {
         LoginPath::Instagram => {
             if account.token_expires_at.is_some_and(|e| now >= e) {
@@ -83,11 +115,11 @@ pub(super) async fn look(
                 ));
             }
             if may_refresh && rules.should_refresh(account, now) {
-                let issued = match deps.meta.instagram_refresh(&token).await {
+                let issued = match deps.meta.instagram_refresh(token).await {
                     Ok(issued) => issued,
                     Err(e) => return Ok(failed_on(deps, account, now, &e)),
                 };
-                let sealed = deps.sealer.seal(&issued.token, &context).await?;
+                let sealed = deps.sealer.seal(&issued.token, context).await?;
                 let expires = issued.expires_in.map(|s| now + TimeDelta::seconds(s));
                 let mut next = rules.succeeded(account, now, true, expires, None);
                 // The token is renewed whatever the profile read says; a failed read only
@@ -100,15 +132,17 @@ pub(super) async fn look(
                     token: Some(sealed),
                     audit: None,
                     outcome: LookOutcome::Refreshed,
+                    days: Vec::new(),
+                    throttled: false,
                 });
             }
-            match deps.meta.instagram_me(&token).await {
+            match deps.meta.instagram_me(token).await {
                 Ok(me) => Ok(validated(deps, account, now, me.profile, None)),
                 Err(e) => Ok(failed_on(deps, account, now, &e)),
             }
         }
         LoginPath::Facebook => {
-            let health = match deps.meta.facebook_debug_token(&token).await {
+            let health = match deps.meta.facebook_debug_token(token).await {
                 Ok(health) => health,
                 Err(e) => return Ok(failed_on(deps, account, now, &e)),
             };
@@ -133,7 +167,7 @@ pub(super) async fn look(
                     "data_access_expired",
                 ));
             }
-            match profile_of(deps, account, &token).await {
+            match profile_of(deps, account, token).await {
                 Ok(profile) => Ok(validated(
                     deps,
                     account,
@@ -177,6 +211,8 @@ fn validated(
         token: None,
         audit: None,
         outcome: LookOutcome::Validated,
+        days: Vec::new(),
+        throttled: false,
     }
 }
 
@@ -227,5 +263,7 @@ fn failed(
         token: None,
         audit,
         outcome,
+        days: Vec::new(),
+        throttled: false,
     }
 }

@@ -6,14 +6,15 @@
 
 mod look;
 mod pass;
+mod snapshot;
 mod sync;
 
 pub use look::{LookOutcome, classify};
 pub use pass::{RefreshReport, refresh_once};
 pub use sync::{sync_account, sync_account_as_operator};
 
-use crate::domain::RefreshPolicy;
-use crate::ports::{Clock, RefreshQueue, Sealer, UpkeepGraph};
+use crate::domain::{MetricCatalog, RefreshPolicy};
+use crate::ports::{Clock, InsightSnapshots, RefreshQueue, Sealer, UpkeepGraph};
 use chrono::TimeDelta;
 
 /// How the pass runs; the defaults suit Meta and a Lambda function on a one-minute schedule.
@@ -30,6 +31,8 @@ pub struct PassPolicy {
     pub concurrency: usize,
     /// Accounts read from the due index per query.
     pub batch: u32,
+    /// The account metrics the daily snapshot asks for (the configured Graph version's).
+    pub catalog: MetricCatalog,
 }
 
 impl Default for PassPolicy {
@@ -39,6 +42,7 @@ impl Default for PassPolicy {
             lease: TimeDelta::minutes(5),
             concurrency: 256,
             batch: 500,
+            catalog: MetricCatalog::for_version(crate::config::DEFAULT_GRAPH_VERSION),
         }
     }
 }
@@ -52,4 +56,7 @@ pub struct RefreshDeps<'a> {
     pub meta: &'a dyn UpkeepGraph,
     pub clock: &'a dyn Clock,
     pub policy: &'a PassPolicy,
+    /// Where the daily snapshot stores account metrics; `None` takes none (an on-demand
+    /// sync only checks the token).
+    pub snapshots: Option<&'a dyn InsightSnapshots>,
 }

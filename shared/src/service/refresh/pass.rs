@@ -35,6 +35,9 @@ pub struct RefreshReport {
     pub out_of_time: bool,
     /// Whether Meta throttled the app, which ends the pass early.
     pub rate_limited: bool,
+    /// Accounts whose daily snapshot was stored, and the days stored.
+    pub snapshots: usize,
+    pub snapshot_days: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -93,7 +96,7 @@ pub async fn refresh_once(
                 report.left += chunk.len();
                 continue;
             }
-            for outcome in take_up(deps, chunk, &throttled).await {
+            for outcome in take_up(deps, chunk, &throttled, &mut report).await {
                 report.count(outcome);
             }
         }
@@ -120,6 +123,7 @@ pub async fn refresh_once(
             left = report.left,
             out_of_time = report.out_of_time,
             rate_limited = report.rate_limited,
+            snapshots = report.snapshots,
             "refresh pass"
         );
     } else {
@@ -136,6 +140,7 @@ async fn take_up(
     deps: RefreshDeps<'_>,
     due: &[DueAccount],
     throttled: &AtomicBool,
+    report: &mut RefreshReport,
 ) -> Vec<Outcome> {
     let now = deps.clock.now();
     let lease_until = now + deps.policy.lease;
@@ -152,6 +157,10 @@ async fn take_up(
             }
         }
     }
+    let claimed_through: Vec<(AccountId, Option<chrono::NaiveDate>)> = claimed
+        .iter()
+        .map(|c| (c.account.id.clone(), c.account.upkeep.snapshot_through))
+        .collect();
     let looks: Vec<_> = futures_util::stream::iter(claimed)
         .map(|c| async move {
             let result = look(deps, &c.account, &c.token, now, true).await;
@@ -164,7 +173,7 @@ async fn take_up(
     for (id, result) in looks {
         match result {
             Ok(l) => {
-                if l.outcome == LookOutcome::RateLimited {
+                if l.outcome == LookOutcome::RateLimited || l.throttled {
                     throttled.store(true, Ordering::Relaxed);
                 }
                 looked.push(l);
@@ -175,6 +184,7 @@ async fn take_up(
             }
         }
     }
+    store_snapshots(deps, &claimed_through, &mut looked, report).await;
     let kinds: Vec<LookOutcome> = looked.iter().map(|l| l.outcome).collect();
     let batch: Vec<UpkeepOutcome> = looked
         .into_iter()
@@ -196,4 +206,46 @@ async fn take_up(
         });
     }
     outcomes
+}
+
+/// Stores each look's snapshot days before its account is saved, so an account never
+/// claims days it does not have: where storing fails, its `snapshot_through` goes back to
+/// what it was and the next look takes those days again.
+async fn store_snapshots(
+    deps: RefreshDeps<'_>,
+    before: &[(AccountId, Option<chrono::NaiveDate>)],
+    looked: &mut [super::look::Looked],
+    report: &mut RefreshReport,
+) {
+    let Some(store) = deps.snapshots else {
+        return;
+    };
+    let mut jobs = Vec::new();
+    for (i, l) in looked.iter().enumerate() {
+        if l.days.is_empty() {
+            continue;
+        }
+        let save = store.save_days(&l.account.tenant, &l.account.id, &l.days);
+        jobs.push(async move { (i, save.await) });
+    }
+    let results: Vec<(usize, Result<(), StoreError>)> = futures_util::stream::iter(jobs)
+        .buffer_unordered(deps.policy.concurrency.max(1))
+        .collect()
+        .await;
+    for (i, result) in results {
+        let l = &mut looked[i];
+        match result {
+            Ok(()) => {
+                report.snapshots += 1;
+                report.snapshot_days += l.days.len();
+            }
+            Err(e) => {
+                tracing::error!(account = %l.account.id, error = %e, "could not store a snapshot");
+                l.account.upkeep.snapshot_through = before
+                    .iter()
+                    .find(|(id, _)| *id == l.account.id)
+                    .and_then(|(_, through)| *through);
+            }
+        }
+    }
 }

@@ -3,9 +3,11 @@
 //! - `ACCOUNT#<account id>`: the account, its sealed token, its upkeep, and its place on
 //!   two indexes: `gsi1` while its refresh is due (see `upkeep.rs`), `gsi2` under the Meta
 //!   user who granted it (`GRANTOR#<meta user id>`).
-//! - `IGUSER#<ig user id>`: which account the tenant's Instagram user is. For Instagram
-//!   Login accounts it is also on `gsi2` under `GRANTOR#<ig user id>`: Meta's deauthorize
-//!   and data-deletion callbacks of that path may name the Instagram account itself.
+//! - `IGUSER#<ig user id>`: which account the tenant's Instagram user is. It is also on
+//!   `gsi2`, so Meta's callbacks find every tenant's accounts of an Instagram user: for
+//!   Instagram Login accounts under `GRANTOR#<ig user id>` (that path's deauthorize and
+//!   data-deletion callbacks may name the Instagram account itself), for Facebook Login
+//!   accounts under `IGUSER#<ig user id>` (webhooks name the Instagram account).
 
 use super::upkeep::{REFRESH_DUE, UPKEEP, refresh_attributes};
 use super::{
@@ -69,15 +71,22 @@ pub(in crate::adapters::dynamodb) fn account_of_grantor_entry(
     ))
 }
 
-/// Where an account's lookup item sits on `gsi2`: under its Instagram user for Instagram
-/// Login accounts, nowhere for Facebook Login accounts (their grantor is a Facebook user).
+/// The `gsi2` partition of a Facebook Login account's lookup item.
+pub(in crate::adapters::dynamodb) fn instagram_partition(ig_user_id: &IgUserId) -> AttributeValue {
+    s(format!("{INSTAGRAM_PREFIX}{ig_user_id}"))
+}
+
+const INSTAGRAM_PREFIX: &str = "IGUSER#";
+
+/// Where an account's lookup item sits on `gsi2`: under its Instagram user as a grantor for
+/// Instagram Login accounts (deauthorize may name it), under its Instagram user apart for
+/// Facebook Login accounts (their grantor is a Facebook user; only webhooks look there).
 fn lookup_on_grantor_index(account: &Account) -> Option<(AttributeValue, AttributeValue)> {
-    (account.login == LoginPath::Instagram).then(|| {
-        (
-            grantor_partition(account.ig_user_id.as_str()),
-            grantor_order(&account.tenant, &account.id),
-        )
-    })
+    let partition = match account.login {
+        LoginPath::Instagram => grantor_partition(account.ig_user_id.as_str()),
+        LoginPath::Facebook => instagram_partition(&account.ig_user_id),
+    };
+    Some((partition, grantor_order(&account.tenant, &account.id)))
 }
 
 /// The lookup item that ties `(tenant, ig_user_id)` to one account id.
@@ -259,6 +268,7 @@ mod tests {
             grantor: MetaGrantor {
                 meta_user_id: "m1".into(),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: None,
             connected_by: UserId::parse("u").expect("user"),
@@ -305,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn only_instagram_login_lookups_are_on_the_grantor_index() {
+    fn lookups_are_on_gsi2_under_the_grantor_or_apart() {
         let instagram = connection(LoginPath::Instagram).new_account(AccountId::generate());
         let item = ig_user_item(&instagram);
         assert_eq!(text(&item, GSI2_PK), Some("GRANTOR#17841400000000001"));
@@ -314,7 +324,11 @@ mod tests {
             (instagram.tenant.clone(), instagram.id.clone())
         );
         let facebook = connection(LoginPath::Facebook).new_account(AccountId::generate());
-        assert_eq!(text(&ig_user_item(&facebook), GSI2_PK), None);
+        // Facebook Login lookups are found by webhooks, never by deauthorize.
+        assert_eq!(
+            text(&ig_user_item(&facebook), GSI2_PK),
+            Some("IGUSER#17841400000000001")
+        );
         let account = account_item(&facebook, &sealed()).expect("item");
         assert_eq!(text(&account, GSI2_PK), Some("GRANTOR#m1"));
     }

@@ -159,6 +159,7 @@ mod tests {
             grantor: MetaGrantor {
                 meta_user_id: "m".into(),
                 page_id: None,
+                scopes: None,
             },
             token_expires_at: None,
             connected_by: UserId::parse("u").expect("user"),

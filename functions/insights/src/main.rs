@@ -1,0 +1,11 @@
+//! Lambda function `insights`: `GET /v1/accounts/{id}/insights`, `GET .../media`,
+//! `GET .../media/{media_id}/insights`, `GET .../posts/{post_id}/insights`, and comment
+//! moderation under `.../media/{media_id}/comments`.
+//!
+//! Everything but the entry point lives in `igconnect::lambda`. It unseals the token of the
+//! account a request names (KMS Decrypt) and writes only audit entries.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    igconnect::lambda::run(igconnect::lambda::insights()).await
+}
