@@ -21,6 +21,10 @@ pub struct SandboxArgs {
     /// Publishes each Instagram account may make in 24 hours (content_publishing_limit).
     #[arg(long, default_value_t = SandboxOptions::default().publishing_quota)]
     publishing_quota: u32,
+    /// Whether each account starts with posts made "before igconnect" (with comments), so
+    /// insights and comments have something to show: `true` or `false`.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    seed_media: bool,
 }
 
 pub async fn run(args: SandboxArgs) -> Result<(), String> {
@@ -34,6 +38,7 @@ pub async fn run(args: SandboxArgs) -> Result<(), String> {
     let options = SandboxOptions {
         latency: Duration::from_millis(args.latency_ms),
         publishing_quota: args.publishing_quota,
+        seeded_media: args.seed_media,
         ..SandboxOptions::default()
     };
     let sandbox = Sandbox::with_options(apps.clone(), base.clone(), options);

@@ -32,6 +32,13 @@ struct Connected {
 }
 
 impl Connected {
+    fn username(&self) -> &'static str {
+        match self.login {
+            LoginPath::Facebook => "sunrise.bakery",
+            LoginPath::Instagram => "pixel.cafe",
+        }
+    }
+
     fn graph(&self) -> GraphAccount<'_> {
         GraphAccount {
             login: self.login,
@@ -641,6 +648,47 @@ async fn a_comment_added_from_outside_is_listed_first_and_readable() {
         assert_eq!(first.username.as_deref(), Some("kofi.shoots"));
         let read = h.client.comment(&me.graph(), &id).await.unwrap();
         assert_eq!(read.text, "Which song is this?");
+        // A reply from outside joins the thread; the account can comment on its own post
+        let res = h
+            .browser
+            .post(h.url("_inspect/comments"))
+            .body(format!(
+                r#"{{"media_id":"{}","text":"+1","username":"rita.m","parent_id":"{id}"}}"#,
+                reel.id
+            ))
+            .send()
+            .await
+            .unwrap();
+        let reply: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(reply["parent_id"], id.as_str());
+        let graph = match login {
+            LoginPath::Facebook => "facebook-graph",
+            LoginPath::Instagram => "instagram-graph",
+        };
+        let own = h
+            .browser
+            .post(h.url(&format!("{graph}/v24.0/{}/comments", reel.id)))
+            .form(&[
+                ("message", "Thanks everyone!"),
+                ("access_token", me.token.expose_secret()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let own: serde_json::Value = own.json().await.unwrap();
+        let own = h
+            .client
+            .comment(&me.graph(), own["id"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(own.username.as_deref(), Some(me.username()));
+        let threads = h
+            .client
+            .comments(&me.graph(), &reel.id, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(threads.items[0].id, own.id);
+        assert_eq!(threads.items[1].replies[0].text, "+1");
         // A story takes no comments
         let story = media_of(&h, &me, "STORY", "IMAGE").await;
         let res = h

@@ -12,7 +12,7 @@ use igconnect::adapters::dynamodb::DynamoStore;
 use igconnect::conformance::moto;
 use igconnect::domain::{AccountId, TenantId};
 use igconnect::ports::{AccountReader, RefreshQueue};
-use lambda::{Claims, Stack, by_username, connect, list_event};
+use lambda::{Claims, Stack, by_username, connect, list_event, routed, with_query};
 use serde_json::{Value, json};
 
 const SCHEDULED_EVENT: &str = "tests/fixtures/eventbridge/scheduled.json";
@@ -69,6 +69,47 @@ async fn the_scheduled_refresh_function_validates_due_accounts_and_marks_dead_on
     let checked = by_username(&listed.json())["pixel.cafe"].clone();
     assert_eq!(checked["status"], "active");
     assert!(checked["last_refreshed_at"].is_string(), "{checked}");
+    // The same look took the account's daily snapshot (its last week, and the followers),
+    // which the `insights` function answers from, on the table the `refresh` function wrote.
+    assert_eq!(report_count(&report, "refresh", "snapshots"), 1, "{report}");
+    assert_eq!(
+        report_count(&report, "refresh", "snapshot_days"),
+        7,
+        "{report}"
+    );
+    let today = chrono::Utc::now().date_naive();
+    let (since, until) = (
+        today - chrono::TimeDelta::days(7),
+        today - chrono::TimeDelta::days(1),
+    );
+    let path = format!("/v1/accounts/{id}/insights");
+    let event = with_query(
+        routed(list_event(&bob), &path, &[("id", &id)]),
+        &[
+            ("metrics", "reach,views"),
+            ("since", &since.to_string()),
+            ("until", &until.to_string()),
+        ],
+    );
+    let answer = stack.invoke("insights", &event).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let insights = answer.json();
+    assert!(
+        insights["days_from_snapshots"].as_u64().unwrap_or(0) >= 6,
+        "{insights}"
+    );
+    assert_eq!(insights["data"][0]["metric"], "reach");
+    assert_eq!(
+        insights["data"][0]["values"].as_array().map(Vec::len),
+        Some(7),
+        "{insights}"
+    );
+    let other_tenant = Claims {
+        tenant: "tenant-other",
+        ..bob
+    };
+    let event = routed(list_event(&other_tenant), &path, &[("id", &id)]);
+    assert_eq!(stack.invoke("insights", &event).await.status, 404);
 
     // The token dies at Meta: the next due pass marks the account needs_reauth, once.
     let res = stack

@@ -308,17 +308,20 @@ fn posts(sandbox: &Sandbox, listing: &Listing<'_>, call: &Authorized) -> Result<
         .and_then(|l| l.parse::<usize>().ok())
         .map_or(DEFAULT_LIMIT, |l| l.clamp(1, MAX_LIMIT));
     let store = sandbox.publishing();
-    let all: Vec<&store::Media> = store.posts_of(listing.account).collect();
-    let start = match params.get("after") {
-        None => 0,
-        Some(cursor) => URL_SAFE_NO_PAD
+    let mut posts = store.posts_of(listing.account);
+    if let Some(cursor) = params.get("after") {
+        // Resumes after the cursor's post; the scan stops there, as the first page's does
+        // after `limit` posts, so an account with many posts costs no more than a page.
+        let id = URL_SAFE_NO_PAD
             .decode(cursor)
-            .ok()
-            .and_then(|id| all.iter().position(|m| m.id.as_bytes() == id.as_slice()))
-            .map(|i| i + 1)
-            .ok_or_else(|| GraphError::unsupported("after"))?,
-    };
-    let page: Vec<&store::Media> = all.iter().skip(start).take(limit).copied().collect();
+            .map_err(|_| GraphError::unsupported("after"))?;
+        if !posts.any(|m| m.id.as_bytes() == id.as_slice()) {
+            return Err(GraphError::unsupported("after"));
+        }
+    }
+    let mut page: Vec<&store::Media> = posts.take(limit + 1).collect();
+    let more = page.len() > limit;
+    page.truncate(limit);
     let data: Vec<Value> = page
         .iter()
         .map(|m| render::media(&store, m, &fields))
@@ -329,7 +332,7 @@ fn posts(sandbox: &Sandbox, listing: &Listing<'_>, call: &Authorized) -> Result<
         let mut paging = json!({
             "cursors": { "before": URL_SAFE_NO_PAD.encode(&first.id), "after": after }
         });
-        if start + page.len() < all.len() {
+        if more {
             let prefix = match listing.host {
                 Host::Facebook => "facebook-graph",
                 Host::Instagram => "instagram-graph",

@@ -18,6 +18,13 @@
 //! operation. Prints calls per account, against the targets: at most 2 KMS calls and 3
 //! DynamoDB calls per account.
 //!
+//! Snapshot mode (`REFRESH_BENCH_SNAPSHOT=1`, `scripts/snapshot-bench`): part 1 with 1,000
+//! accounts and both clocks travelling one day instead of 46, so each look is the daily
+//! one: the token checked and the profile synced (`/me`), then the account's first
+//! snapshot (a week of account insights, one Graph call per day, each after 50 ms) stored.
+//! Prints accounts per second and peak RSS against its targets: at least 200 accounts/s,
+//! under 64 MB.
+//!
 //! Run: `scripts/refresh-bench` (builds the release binary, installs moto), or
 //! `IGCONNECT_BIN=target/release/igconnect cargo bench -p igconnect-blackbox --bench
 //! refresh`. `REFRESH_BENCH_PART=1` (or 2) runs one part alone; `REFRESH_BENCH_WRAP` puts a
@@ -92,10 +99,68 @@ fn main() -> ExitCode {
     }
 }
 
+/// What part 1 measures: the refresh of tokens in their window, or the daily look and its
+/// snapshot.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Refresh,
+    Snapshot,
+}
+
+impl Mode {
+    fn from_env() -> Self {
+        if std::env::var("REFRESH_BENCH_SNAPSHOT").is_ok_and(|v| v == "1") {
+            Self::Snapshot
+        } else {
+            Self::Refresh
+        }
+    }
+
+    fn accounts(self) -> usize {
+        match self {
+            Self::Refresh => ACCOUNTS,
+            Self::Snapshot => SNAPSHOT_ACCOUNTS,
+        }
+    }
+
+    fn travel(self) -> TimeDelta {
+        match self {
+            Self::Refresh => TRAVEL,
+            Self::Snapshot => SNAPSHOT_TRAVEL,
+        }
+    }
+
+    fn rate_target(self) -> f64 {
+        match self {
+            Self::Refresh => RATE_TARGET,
+            Self::Snapshot => SNAPSHOT_RATE_TARGET,
+        }
+    }
+
+    /// The summary count of accounts looked at as this mode expects.
+    fn done_field(self) -> &'static str {
+        match self {
+            Self::Refresh => "refreshed",
+            Self::Snapshot => "validated",
+        }
+    }
+}
+
+/// Snapshot mode: accounts, travel (a day: the daily look), target.
+const SNAPSHOT_ACCOUNTS: usize = 1_000;
+const SNAPSHOT_TRAVEL: TimeDelta = TimeDelta::days(1);
+const SNAPSHOT_RATE_TARGET: f64 = 200.0;
+/// Days the first snapshot of an account stores (`SNAPSHOT_BACKFILL_DAYS`).
+const SNAPSHOT_DAYS: u64 = 7;
+
 async fn run() -> Result<bool, String> {
     let bin = worker::release_bin("scripts/refresh-bench")?;
+    let mode = Mode::from_env();
+    if mode == Mode::Snapshot {
+        return embedded(&bin, mode).await;
+    }
     let part = std::env::var("REFRESH_BENCH_PART").unwrap_or_default();
-    let embedded = part == "2" || embedded(&bin).await?;
+    let embedded = part == "2" || embedded(&bin, mode).await?;
     let on_moto = part == "1" || on_moto(&bin).await?;
     Ok(embedded && on_moto)
 }
@@ -137,7 +202,12 @@ async fn refresh(
 /// The counts of a refresh summary line, checked: it exited cleanly (or, when `errors_ok`,
 /// failed only for accounts the next pass retries). Answers (refreshed, errors).
 fn counted(run: &WorkerRun, errors_ok: bool) -> Result<(u64, u64), String> {
-    let (Some(refreshed), Some(errors)) = (run.count("refreshed"), run.count("errors")) else {
+    counted_as(run, "refreshed", errors_ok)
+}
+
+/// [`counted`] of another outcome (`validated`).
+fn counted_as(run: &WorkerRun, field: &str, errors_ok: bool) -> Result<(u64, u64), String> {
+    let (Some(refreshed), Some(errors)) = (run.count(field), run.count("errors")) else {
         return Err(run.problems());
     };
     let clean = run.status.success() || (errors_ok && errors > 0);
@@ -182,8 +252,25 @@ async fn advance_sandbox(server: &Server, by: TimeDelta) -> Result<(), String> {
     Ok(())
 }
 
-/// Part 1: 10,000 accounts over SQLite with Meta's latency; throughput and memory.
-async fn embedded(bin: &Path) -> Result<bool, String> {
+/// The `snapshots: accounts N, days M` line of a refresh run.
+fn snapshot_counts(run: &WorkerRun) -> (u64, u64) {
+    let line = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("snapshots:"))
+        .unwrap_or_default();
+    let field = |name: &str| {
+        line.split(',')
+            .find_map(|part| part.trim().strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("accounts"), field("days"))
+}
+
+/// Part 1: 10,000 accounts (1,000 in snapshot mode) over SQLite with Meta's latency;
+/// throughput and memory.
+async fn embedded(bin: &Path, mode: Mode) -> Result<bool, String> {
+    let (accounts, travel) = (mode.accounts(), mode.travel());
     let latency = LATENCY_MS.to_string();
     let server = Server::start_with_args(
         &["--sandbox-latency-ms", &latency],
@@ -197,9 +284,9 @@ async fn embedded(bin: &Path) -> Result<bool, String> {
     let dir = server.data_dir();
 
     let started = Instant::now();
-    let tokens = seed::tokens(&server, ACCOUNTS, EXCHANGES_AT_ONCE).await?;
+    let tokens = seed::tokens(&server, accounts, EXCHANGES_AT_ONCE).await?;
     eprintln!(
-        "the sandbox issued {ACCOUNTS} long-lived tokens in {:.1} s",
+        "the sandbox issued {accounts} long-lived tokens in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let store = SqliteStore::open(&dir.join("igconnect.sqlite3")).map_err(|e| e.to_string())?;
@@ -214,12 +301,13 @@ async fn embedded(bin: &Path) -> Result<bool, String> {
         started.elapsed().as_secs_f64()
     );
     deliver_seeded_events(bin, &server, at, &[], Vec::new()).await?;
-    advance_sandbox(&server, TRAVEL).await?;
+    advance_sandbox(&server, travel).await?;
 
     eprintln!("running one refresh pass ...");
-    let due_at = at + TRAVEL;
+    let due_at = at + travel + TimeDelta::minutes(1);
     let run = refresh(bin, dir, due_at, &[], Vec::new()).await?;
-    let (refreshed, errors) = counted(&run, false)?;
+    let (refreshed, errors) = counted_as(&run, mode.done_field(), false)?;
+    let (snapshots, snapshot_days) = snapshot_counts(&run);
     let still_due = store
         .due_accounts(due_at, 100)
         .await
@@ -227,21 +315,39 @@ async fn embedded(bin: &Path) -> Result<bool, String> {
         .len();
 
     let rate = refreshed as f64 / run.wall.as_secs_f64();
-    let rate_ok = rate >= RATE_TARGET;
+    let rate_target = mode.rate_target();
+    let rate_ok = rate >= rate_target;
     let rss_ok = run.peak_rss_mb() < RSS_TARGET_MB;
     let all_refreshed = refreshed == stored as u64 && errors == 0 && still_due == 0;
+    let all_snapshotted =
+        snapshots == stored as u64 && snapshot_days == stored as u64 * SNAPSHOT_DAYS;
     println!();
-    println!("part 1: one `igconnect refresh` on the embedded stack (SQLite, keyring)");
+    match mode {
+        Mode::Refresh => {
+            println!("part 1: one `igconnect refresh` on the embedded stack (SQLite, keyring)")
+        }
+        Mode::Snapshot => println!(
+            "snapshot bench: one `igconnect refresh` taking each account's daily look and \
+             first snapshot (SQLite, keyring)"
+        ),
+    }
     println!(
         "  accounts           {stored} Instagram Login accounts due ({} tenants x {}), each \
          with its own token",
         stored.div_ceil(seed::IG_ACCOUNTS.len()),
         seed::IG_ACCOUNTS.len()
     );
-    println!(
-        "  Meta latency       {LATENCY_MS} ms per Graph call (sandbox; {META_CALLS_PER_ACCOUNT} \
-         calls per account: refresh_access_token, /me)"
-    );
+    match mode {
+        Mode::Refresh => println!(
+            "  Meta latency       {LATENCY_MS} ms per Graph call (sandbox; {META_CALLS_PER_ACCOUNT} \
+             calls per account: refresh_access_token, /me; then the first snapshot's \
+             {SNAPSHOT_DAYS} insight days at once)"
+        ),
+        Mode::Snapshot => println!(
+            "  Meta latency       {LATENCY_MS} ms per Graph call (sandbox; /me, then \
+             {SNAPSHOT_DAYS} account insight days at once)"
+        ),
+    }
     println!(
         "  --now              {} (connected {})",
         rfc3339(due_at),
@@ -252,7 +358,7 @@ async fn embedded(bin: &Path) -> Result<bool, String> {
         run.wall.as_secs_f64()
     );
     println!(
-        "  throughput         {rate:.0} accounts/s    target >= {RATE_TARGET:.0}   {}",
+        "  throughput         {rate:.0} accounts/s    target >= {rate_target:.0}   {}",
         pass(rate_ok)
     );
     println!(
@@ -263,10 +369,15 @@ async fn embedded(bin: &Path) -> Result<bool, String> {
     );
     println!("  pass said          {}", run.summary().unwrap_or("?"));
     println!(
-        "  read back          {refreshed} of {stored} refreshed, {still_due} still due   {}",
+        "  read back          {refreshed} of {stored} {}, {still_due} still due   {}",
+        mode.done_field(),
         pass(all_refreshed)
     );
-    Ok(rate_ok && rss_ok && all_refreshed)
+    println!(
+        "  snapshots          {snapshots} accounts, {snapshot_days} days stored   {}",
+        pass(all_snapshotted)
+    );
+    Ok(rate_ok && rss_ok && all_refreshed && all_snapshotted)
 }
 
 /// Calls to one AWS service (operations named `<prefix>.<Operation>`): all, and answered.

@@ -461,6 +461,22 @@ pub fn list_event(c: &Claims) -> Value {
     with_claims(fixture("list.json"), c)
 }
 
+/// `event` with the query string `params`, as API Gateway passes it on.
+pub fn with_query(mut event: Value, params: &[(&str, &str)]) -> Value {
+    let query = params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let map: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+        .collect();
+    event["rawQueryString"] = query.into();
+    event["queryStringParameters"] = map.into();
+    event
+}
+
 /// `event` aimed at `path`, with the path parameters API Gateway extracts from it.
 pub fn routed(mut event: Value, path: &str, params: &[(&str, &str)]) -> Value {
     event["rawPath"] = path.into();
