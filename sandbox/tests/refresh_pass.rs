@@ -8,13 +8,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use igconnect::adapters::graph::GraphClient;
 use igconnect::adapters::keyring::LocalKeyring;
 use igconnect::adapters::sqlite::SqliteStore;
+use igconnect::domain::FOLLOWERS_COUNT;
 use igconnect::domain::{
     Account, AccountStatus, Connection, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId,
     UserId,
 };
 use igconnect::ports::{
-    AccountReader, AccountWriter, EncryptionContext, FacebookGraph, FixedClock, Outbox, Sealer,
-    TokenReader,
+    AccountReader, AccountWriter, EncryptionContext, FacebookGraph, FixedClock, InsightSnapshots,
+    Outbox, Sealer, TokenReader,
 };
 use igconnect::service::{PassPolicy, RefreshDeps, RefreshReport, refresh_once};
 use secrecy::{ExposeSecret, SecretString};
@@ -77,6 +78,18 @@ impl World {
         ig: &str,
         token: &SecretString,
     ) -> Account {
+        self.connect_granted(tenant, login, ig, token, None).await
+    }
+
+    /// [`connect`](Self::connect) with the scopes the connection recorded.
+    async fn connect_granted(
+        &self,
+        tenant: &str,
+        login: LoginPath,
+        ig: &str,
+        token: &SecretString,
+        scopes: Option<Vec<String>>,
+    ) -> Account {
         let tenant = TenantId::parse(tenant).unwrap();
         let ig_user_id = IgUserId::parse(ig).unwrap();
         let context = EncryptionContext::access_token(&tenant, &ig_user_id);
@@ -93,7 +106,7 @@ impl World {
             grantor: MetaGrantor {
                 meta_user_id: format!("m{ig}"),
                 page_id: None,
-                scopes: None,
+                scopes,
             },
             token_expires_at: (login == LoginPath::Instagram)
                 .then(|| self.now + TimeDelta::days(60)),
@@ -209,6 +222,86 @@ async fn instagram_tokens_are_refreshed_in_their_window_through_ninety_days() {
             .iter()
             .all(|(kind, _)| kind == "account.connected")
     );
+}
+
+#[tokio::test]
+async fn the_daily_look_stores_each_complete_day_of_account_metrics_once() {
+    let mut w = World::new().await;
+    let token = w.h.instagram_token(PIXEL_CAFE).await;
+    let full = w
+        .connect("acme", LoginPath::Instagram, PIXEL_CAFE, &token)
+        .await;
+    let token = w.h.instagram_token(NOVA_CREATES).await;
+    // Declined the insights scope at the login: only the follower count is kept.
+    let basic = w
+        .connect_granted(
+            "acme",
+            LoginPath::Instagram,
+            NOVA_CREATES,
+            &token,
+            Some(vec!["instagram_business_basic".into()]),
+        )
+        .await;
+    w.advance(TimeDelta::days(1));
+    let report = w.pass().await;
+    assert_eq!((report.validated, report.snapshots), (2, 2), "{report:?}");
+    assert_eq!(report.snapshot_days, 7 + 1, "{report:?}");
+    let yesterday = (w.now - TimeDelta::days(1)).date_naive();
+    let week = w
+        .store
+        .days(
+            &full.tenant,
+            &full.id,
+            yesterday - TimeDelta::days(6),
+            yesterday,
+        )
+        .await
+        .unwrap();
+    assert_eq!(week.len(), 7);
+    assert!(
+        week.iter()
+            .all(|d| d.values.get("reach").is_some_and(|v| *v >= 0))
+    );
+    assert!(week.iter().all(|d| d.values.contains_key("views")));
+    assert!(
+        week.last().unwrap().values.contains_key(FOLLOWERS_COUNT),
+        "yesterday holds the follower count: {week:?}"
+    );
+    assert_eq!(
+        w.account(&full).await.upkeep.snapshot_through,
+        Some(yesterday)
+    );
+    let followers_only = w
+        .store
+        .days(
+            &basic.tenant,
+            &basic.id,
+            yesterday - TimeDelta::days(30),
+            yesterday,
+        )
+        .await
+        .unwrap();
+    assert_eq!(followers_only.len(), 1, "{followers_only:?}");
+    assert_eq!(
+        followers_only[0].values.keys().collect::<Vec<_>>(),
+        [FOLLOWERS_COUNT]
+    );
+
+    // A day later: one more day each, nothing stored twice.
+    w.advance(TimeDelta::days(1));
+    let report = w.pass().await;
+    assert_eq!(
+        (report.snapshots, report.snapshot_days),
+        (2, 2),
+        "{report:?}"
+    );
+    let today = w.now.date_naive();
+    let all = w
+        .store
+        .days(&full.tenant, &full.id, today - TimeDelta::days(30), today)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 8);
 }
 
 #[tokio::test]

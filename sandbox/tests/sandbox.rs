@@ -469,7 +469,9 @@ mod instagram {
             grant.permissions,
             [
                 "instagram_business_basic",
-                "instagram_business_content_publish"
+                "instagram_business_content_publish",
+                "instagram_business_manage_insights",
+                "instagram_business_manage_comments",
             ]
         );
         assert!(grant.token.expose_secret().starts_with("IGSBXTOK"));

@@ -399,6 +399,22 @@ mod tests {
     }
 
     #[test]
+    fn optional_features_default_to_all_and_may_be_none_or_named() {
+        use crate::domain::Feature;
+        let all = settings(&[]).unwrap();
+        assert_eq!(all.meta.optional_features, Feature::ALL.to_vec());
+        let none = settings(&[("IGC_OPTIONAL_FEATURES", "none")]).unwrap();
+        assert!(none.meta.optional_features.is_empty());
+        let one = settings(&[("IGC_OPTIONAL_FEATURES", " comments ,comments")]).unwrap();
+        assert_eq!(one.meta.optional_features, vec![Feature::Comments]);
+        let bad = settings(&[("IGC_OPTIONAL_FEATURES", "insights,ads")])
+            .err()
+            .unwrap();
+        assert!(bad.to_string().contains("IGC_OPTIONAL_FEATURES"), "{bad}");
+        assert!(bad.to_string().contains("`ads`"), "{bad}");
+    }
+
+    #[test]
     fn defaults_point_at_meta() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.meta.graph_version, DEFAULT_GRAPH_VERSION);

@@ -261,11 +261,12 @@ impl Store {
             .filter(move |m| m.owner == owner && m.parent.is_none())
     }
 
-    /// Posts `owner` published after `since` (a carousel counts once).
+    /// Posts `owner` published through the API after `since` (a carousel counts once).
+    /// Seeded posts were made in Instagram's own app, which Meta's quota does not count.
     pub fn usage(&self, owner: &str, since: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
         let count = self
             .posts_of(owner)
-            .filter(|m| m.timestamp > since && m.timestamp <= now)
+            .filter(|m| !m.seeded && m.timestamp > since && m.timestamp <= now)
             .count();
         u32::try_from(count).unwrap_or(u32::MAX)
     }

@@ -142,7 +142,9 @@ impl Harness {
     pub async fn instagram_code(&self, account: &str) -> SecretString {
         let form = self.instagram_consent(&StateToken::generate()).await;
         let mut fields = vec![("decision", "allow"), ("account", account)];
-        let scopes = igconnect::domain::LoginPath::Instagram.required_scopes();
+        // Everything the dialog asks for by default, insights and comments included.
+        let scopes = igconnect::domain::LoginPath::Instagram
+            .requested_scopes(&igconnect::domain::Feature::ALL);
         fields.extend(scopes.iter().map(|s| ("scopes", *s)));
         code_of(&self.decide(&form, &fields).await)
     }

@@ -330,6 +330,34 @@ mod tests {
     }
 
     #[test]
+    fn dialogs_ask_for_the_required_scopes_and_the_optional_features() {
+        use crate::domain::Feature;
+        let scopes = LoginPath::Instagram.requested_scopes(&Feature::ALL);
+        assert!(scopes.starts_with(LoginPath::Instagram.required_scopes()));
+        assert!(scopes.contains(&"instagram_business_manage_insights"));
+        assert!(scopes.contains(&"instagram_business_manage_comments"));
+        assert_eq!(
+            LoginPath::Facebook.requested_scopes(&[]),
+            LoginPath::Facebook.required_scopes()
+        );
+    }
+
+    #[test]
+    fn a_feature_needs_its_scope_unless_the_grant_predates_recorded_scopes() {
+        use crate::domain::Feature;
+        let mut grantor = MetaGrantor {
+            meta_user_id: "m".into(),
+            page_id: None,
+            scopes: None,
+        };
+        assert!(grantor.allows(Feature::Insights, LoginPath::Facebook));
+        grantor.scopes = Some(vec!["instagram_manage_insights".into()]);
+        assert!(grantor.allows(Feature::Insights, LoginPath::Facebook));
+        assert!(!grantor.allows(Feature::Comments, LoginPath::Facebook));
+        assert!(!grantor.allows(Feature::Insights, LoginPath::Instagram));
+    }
+
+    #[test]
     fn members_may_not_connect_company_accounts() {
         assert!(!OwnerKind::Company.may_be_connected_by(Role::Member));
         assert!(OwnerKind::Company.may_be_connected_by(Role::Admin));

@@ -6,7 +6,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::StreamExt;
 use igconnect::domain::{
-    Connection, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId, UserId,
+    Connection, Feature, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId, UserId,
 };
 use igconnect::ports::{AccountWriter, EncryptionContext, SealedSecret, Sealer, StoreError};
 use igconnect_blackbox::{Consent, Server, param};
@@ -68,7 +68,12 @@ async fn instagram_tokens(
         .append_pair("client_id", APP_ID)
         .append_pair("redirect_uri", REDIRECT_URI)
         .append_pair("response_type", "code")
-        .append_pair("scope", &LoginPath::Instagram.required_scopes().join(","))
+        .append_pair(
+            "scope",
+            &LoginPath::Instagram
+                .requested_scopes(&Feature::ALL)
+                .join(","),
+        )
         .append_pair("state", "refresh-bench");
     let consent = Consent {
         account: Some(ig.to_owned()),
