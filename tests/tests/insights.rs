@@ -8,47 +8,17 @@
 #[macro_use]
 mod common;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use common::receiver::Receiver;
+
+use chrono::{NaiveDate, TimeDelta, Utc};
 use common::rfc3339;
 use hmac::{Hmac, Mac};
-use igconnect::domain::verify_delivery;
 use igconnect_blackbox::{Consent, Server};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 const PIXEL_CAFE: &str = "17841400000000201";
-const SECRET: &str = "whsec-test-0123456789";
 const INSTAGRAM_SECRET: &str = "sandbox-instagram-secret";
-
-macro_rules! with_receiver {
-    ($($name:ident;)*) => {$(
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                let receiver = Receiver::start().await;
-                let env = receiver.env();
-                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                super::$name(Server::start_with(&env).await, receiver).await;
-            }
-
-            #[tokio::test]
-            async fn on_dynamodb() {
-                let receiver = Receiver::start().await;
-                let env = receiver.env();
-                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let (server, _table) = crate::common::server_on_moto_with(&env).await;
-                super::$name(server, receiver).await;
-            }
-        }
-    )*};
-}
 
 with_receiver! {
     snapshots_keep_account_metrics_beyond_metas_window;
@@ -56,81 +26,6 @@ with_receiver! {
     a_scope_the_user_did_not_grant_is_named;
     comments_are_moderated_by_permission_and_audited;
     a_comment_from_metas_webhook_is_stored_and_forwarded;
-}
-
-/// A webhook receiver that verifies every delivery, as docs/lifecycle.md says.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    events: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let app = axum::Router::new()
-            .route("/hook", axum::routing::post(receive))
-            .with_state(Arc::clone(&events));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, events }
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("IGC_WEBHOOK_URL", self.url.clone()),
-            ("IGC_WEBHOOK_SECRET", SECRET.to_owned()),
-            ("IGC_REFRESH_INTERVAL_MS", "0".to_owned()),
-            ("IGC_WORKER_INTERVAL_MS", "0".to_owned()),
-        ]
-    }
-
-    /// Waits (a few seconds at most) for an event of `kind` about `account`.
-    async fn wait_for(&self, account: &str, kind: &str) -> Value {
-        for _ in 0..100 {
-            let found = self
-                .events
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|e| e["account_id"] == account && e["type"] == kind)
-                .cloned();
-            if let Some(event) = found {
-                return event;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no {kind} for {account}: {:?}", self.events.lock().unwrap());
-    }
-}
-
-async fn receive(
-    State(events): State<Arc<Mutex<Vec<Value>>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> axum::http::StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let timestamp: i64 = header("x-igconnect-timestamp").parse().unwrap_or(0);
-    if !verify_delivery(
-        SECRET.as_bytes(),
-        timestamp,
-        &body,
-        header("x-igconnect-signature"),
-        Utc::now(),
-    ) {
-        return axum::http::StatusCode::UNAUTHORIZED;
-    }
-    events
-        .lock()
-        .unwrap()
-        .push(serde_json::from_slice(&body).unwrap());
-    axum::http::StatusCode::NO_CONTENT
 }
 
 fn day(offset: i64) -> NaiveDate {
@@ -723,11 +618,4 @@ async fn a_comment_from_metas_webhook_is_stored_and_forwarded(server: Server, re
         .collect();
     assert_eq!(received.len(), 1, "stored once: {audit}");
     assert_eq!(received[0]["account_id"], id.as_str());
-}
-
-#[allow(dead_code)]
-fn _time(v: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v.as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
 }

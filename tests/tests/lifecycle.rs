@@ -8,130 +8,21 @@
 #[macro_use]
 mod common;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use common::receiver::Receiver;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use common::rfc3339;
-use igconnect::domain::verify_delivery;
 use igconnect_blackbox::Server;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 const PIXEL_CAFE: &str = "17841400000000201";
 const SUNRISE_BAKERY: &str = "17841400000000101";
 const HARBOR_STUDIO: &str = "17841400000000102";
-const SECRET: &str = "whsec-test-0123456789";
-
-/// Runs `$name(server, receiver)` on both runtimes, the server's events sent to a fresh
-/// receiver and its own refresh loop and publish worker off.
-macro_rules! with_receiver {
-    ($($name:ident;)*) => {$(
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                let receiver = Receiver::start().await;
-                let env = receiver.env();
-                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                super::$name(Server::start_with(&env).await, receiver).await;
-            }
-
-            #[tokio::test]
-            async fn on_dynamodb() {
-                let receiver = Receiver::start().await;
-                let env = receiver.env();
-                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                let (server, _table) = crate::common::server_on_moto_with(&env).await;
-                super::$name(server, receiver).await;
-            }
-        }
-    )*};
-}
 
 with_receiver! {
     refresh_passes_keep_a_connection_alive_and_announce_a_dead_one_once;
     sync_checks_the_token_now_for_those_who_may_publish;
     disconnect_deletes_the_account_and_keeps_the_audit_entry;
-}
-
-/// A webhook receiver that verifies every delivery as docs/lifecycle.md tells receivers to,
-/// and keeps the events.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    events: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let app = axum::Router::new()
-            .route("/hook", axum::routing::post(receive))
-            .with_state(Arc::clone(&events));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, events }
-    }
-
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("IGC_WEBHOOK_URL", self.url.clone()),
-            ("IGC_WEBHOOK_SECRET", SECRET.to_owned()),
-            ("IGC_REFRESH_INTERVAL_MS", "0".to_owned()),
-            ("IGC_WORKER_INTERVAL_MS", "0".to_owned()),
-        ]
-    }
-
-    /// The types of the events received so far for `account`.
-    fn kinds(&self, account: &str) -> Vec<String> {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e["account_id"] == account)
-            .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    }
-
-    /// Waits (a few seconds at most) until `account` has received an event of `kind`.
-    async fn wait_for(&self, account: &str, kind: &str) {
-        for _ in 0..100 {
-            if self.kinds(account).iter().any(|k| k == kind) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no {kind} for {account}; got {:?}", self.kinds(account));
-    }
-}
-
-async fn receive(
-    State(events): State<Arc<Mutex<Vec<Value>>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> axum::http::StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let timestamp: i64 = header("x-igconnect-timestamp").parse().unwrap_or(0);
-    let signature = header("x-igconnect-signature");
-    if !verify_delivery(SECRET.as_bytes(), timestamp, &body, signature, Utc::now()) {
-        return axum::http::StatusCode::UNAUTHORIZED;
-    }
-    let event: Value = serde_json::from_slice(&body).unwrap();
-    assert!(
-        !String::from_utf8_lossy(&body).contains("token\":"),
-        "an event never holds a token: {event}"
-    );
-    events.lock().unwrap().push(event);
-    axum::http::StatusCode::NO_CONTENT
 }
 
 /// Moves the sandbox's clock (Meta's) forward by `days`; the instant igconnect should take

@@ -3,12 +3,13 @@
 //! connection. Logging 10,000 accounts in through the API would take minutes of consent
 //! pages and callbacks; what the refresh pass reads is the same either way.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::StreamExt;
 use igconnect::domain::{
-    Connection, Feature, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId, UserId,
+    Account, Connection, Feature, IgUserId, LoginPath, MetaGrantor, Owner, Profile, TenantId,
+    UserId,
 };
-use igconnect::ports::{AccountWriter, EncryptionContext, SealedSecret, Sealer, StoreError};
+use igconnect::ports::{EncryptionContext, SealedSecret, Sealer, Store, StoreError};
 use igconnect_blackbox::{Consent, Server, param};
 use serde_json::Value;
 use std::time::Duration;
@@ -137,11 +138,12 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Value, String> {
 /// store then has it due a day later (`Connection`'s fresh upkeep), and its token enters
 /// the 15-day refresh window 45 days after `at`. `tokens[k]` are account `k`'s tokens.
 pub async fn connect(
-    store: &dyn AccountWriter,
+    store: &dyn Store,
     sealer: &dyn Sealer,
     tokens: &[Vec<String>; 4],
     at: DateTime<Utc>,
     concurrency: usize,
+    snapshot_through: Option<NaiveDate>,
 ) -> Result<usize, String> {
     let count: usize = tokens.iter().map(Vec::len).sum();
     let stored: Vec<Result<(), String>> = futures_util::stream::iter(0..count)
@@ -174,9 +176,20 @@ pub async fn connect(
                     .seal(&token.clone().into(), &context)
                     .await
                     .map_err(|e| format!("sealing account {i}'s token: {e}"))?;
-                save(store, &connection, &sealed)
+                let account = save(store, &connection, &sealed)
                     .await
-                    .map_err(|e| format!("storing account {i}: {e}"))
+                    .map_err(|e| format!("storing account {i}: {e}"))?;
+                if let Some(through) = snapshot_through {
+                    // Snapshots taken daily up to `through`, as for an account looked at
+                    // every day since it was connected.
+                    let mut current = account;
+                    current.upkeep.snapshot_through = Some(through);
+                    current.version += 1;
+                    save_upkeep(store, &current)
+                        .await
+                        .map_err(|e| format!("storing account {i}'s upkeep: {e}"))?;
+                }
+                Ok(())
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -191,10 +204,10 @@ pub async fn connect(
 /// locked") a write transaction whose snapshot another connection wrote past; such a save
 /// is sent again.
 async fn save(
-    store: &dyn AccountWriter,
+    store: &dyn Store,
     connection: &Connection,
     sealed: &SealedSecret,
-) -> Result<(), StoreError> {
+) -> Result<Account, StoreError> {
     let mut attempt = 0;
     loop {
         match store.save_connection(connection, sealed).await {
@@ -202,7 +215,21 @@ async fn save(
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            saved => return saved.map(drop),
+            saved => return saved,
+        }
+    }
+}
+
+/// Stores the account's upkeep as [`save`] stores its connection.
+async fn save_upkeep(store: &dyn Store, account: &Account) -> Result<(), StoreError> {
+    let mut attempt = 0;
+    loop {
+        match store.save_upkeep(account, None, None).await {
+            Err(StoreError::Unavailable(e)) if e.contains("locked") && attempt < 20 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            saved => return saved,
         }
     }
 }

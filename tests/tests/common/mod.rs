@@ -2,6 +2,9 @@
 //! the scenarios that run on both runtimes. Not every file uses every helper.
 #![allow(dead_code, unused_macros)]
 
+#[macro_use]
+pub mod receiver;
+
 use igconnect::conformance::moto;
 use igconnect_blackbox::Server;
 

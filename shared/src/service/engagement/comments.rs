@@ -4,7 +4,7 @@
 use super::insights::{owned_media, page_limit};
 use super::{EngagementDeps, Opened, meta_failed, open};
 use crate::domain::{AuditEntry, AuditEvent, Caller, Feature, Permission};
-use crate::ports::{Comment, GraphAccount};
+use crate::ports::{Comment, GraphAccount, MetaError};
 use crate::service::ServiceError;
 use serde::Serialize;
 
@@ -35,6 +35,19 @@ fn graph(opened: &Opened) -> GraphAccount<'_> {
         ig_user_id: &opened.account.ig_user_id,
         token: &opened.token,
     }
+}
+
+/// Meta's refusal of a call about a comment, as the API answers it.
+async fn comment_failed(deps: EngagementDeps<'_>, opened: &Opened, e: MetaError) -> ServiceError {
+    meta_failed(
+        deps,
+        &opened.account,
+        Feature::Comments,
+        None,
+        "comment_not_found",
+        e,
+    )
+    .await
 }
 
 fn comment_not_found() -> ServiceError {
@@ -99,17 +112,7 @@ async fn target(
     let comment = match deps.meta.comment(&graph(&opened), t.comment_id).await {
         Ok(c) => c,
         Err(crate::ports::MetaError::Api { code: 100, .. }) => return Err(comment_not_found()),
-        Err(e) => {
-            return Err(meta_failed(
-                deps,
-                &opened.account,
-                Feature::Comments,
-                None,
-                "comment_not_found",
-                e,
-            )
-            .await);
-        }
+        Err(e) => return Err(comment_failed(deps, &opened, e).await),
     };
     match comment.media_id.as_deref() {
         Some(on) if on != media.id => Err(comment_not_found()),
@@ -151,17 +154,7 @@ pub async fn reply_to_comment(
     let (opened, comment) = target(deps, caller, t, Permission::Publish).await?;
     let reply_id = match deps.meta.reply(&graph(&opened), &comment.id, message).await {
         Ok(id) => id,
-        Err(e) => {
-            return Err(meta_failed(
-                deps,
-                &opened.account,
-                Feature::Comments,
-                None,
-                "comment_not_found",
-                e,
-            )
-            .await);
-        }
+        Err(e) => return Err(comment_failed(deps, &opened, e).await),
     };
     audit(
         deps,
@@ -201,15 +194,7 @@ pub async fn set_hidden(
         .set_hidden(&graph(&opened), &comment.id, hidden)
         .await
     {
-        return Err(meta_failed(
-            deps,
-            &opened.account,
-            Feature::Comments,
-            None,
-            "comment_not_found",
-            e,
-        )
-        .await);
+        return Err(comment_failed(deps, &opened, e).await);
     }
     audit(
         deps,
@@ -234,15 +219,7 @@ pub async fn delete_comment(
 ) -> Result<(), ServiceError> {
     let (opened, comment) = target(deps, caller, t, Permission::Manage).await?;
     if let Err(e) = deps.meta.delete_comment(&graph(&opened), &comment.id).await {
-        return Err(meta_failed(
-            deps,
-            &opened.account,
-            Feature::Comments,
-            None,
-            "comment_not_found",
-            e,
-        )
-        .await);
+        return Err(comment_failed(deps, &opened, e).await);
     }
     audit(
         deps,

@@ -94,6 +94,46 @@ pub(crate) fn require_scope(account: &Account, feature: Feature) -> Result<(), S
     }
 }
 
+/// How a Meta refusal reads to the insight and comment use cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Throttling (codes 4, 17, 32, 613, 80002).
+    Throttled,
+    /// The token is dead (190, 102).
+    TokenDead,
+    /// A permission error (10, 200-299): the scope is missing.
+    ScopeMissing,
+    /// "Does not exist or cannot be loaded" (100/33).
+    NoSuchObject,
+    /// Code 100 about a metric: Meta's message.
+    MetricRefused(String),
+}
+
+/// Classifies a Meta error; `None` for the rest (outages, unknown codes).
+pub(crate) fn refusal(e: &MetaError) -> Option<Refusal> {
+    if e.is_rate_limited() {
+        return Some(Refusal::Throttled);
+    }
+    let MetaError::Api {
+        code,
+        subcode,
+        message,
+        ..
+    } = e
+    else {
+        return None;
+    };
+    match (*code, *subcode) {
+        (190 | 102, _) => Some(Refusal::TokenDead),
+        (10 | 200..=299, _) => Some(Refusal::ScopeMissing),
+        (100, Some(33)) => Some(Refusal::NoSuchObject),
+        (100, _) if message.contains("metric") => {
+            Some(Refusal::MetricRefused(message.chars().take(300).collect()))
+        }
+        _ => None,
+    }
+}
+
 /// What a Meta failure means to the caller. A dead token marks the account
 /// `needs_reauth` (as publishing and the refresh pass do); a permission error is the scope
 /// the user did not grant; "unsupported metric" (code 100 naming a metric) is the same 400
@@ -106,62 +146,89 @@ pub(crate) async fn meta_failed(
     not_found: &'static str,
     e: MetaError,
 ) -> ServiceError {
-    if e.is_rate_limited() {
-        return ServiceError::RateLimited;
-    }
-    if let MetaError::Api {
-        code,
-        subcode,
-        message,
-        ..
-    } = &e
-    {
-        match (*code, *subcode) {
-            (190 | 102, _) => {
-                let now = deps.clock.now();
-                if let Err(err) = deps
-                    .health
-                    .mark_needs_reauth(&account.tenant, &account.id, now, "token_invalid")
-                    .await
-                {
-                    tracing::error!(account = %account.id, error = %err, "could not mark needs_reauth");
-                }
-                return ServiceError::Conflict {
-                    code: "account_needs_reauth",
-                    detail:
-                        "Meta refused the account's token: connect it again through the login flow"
-                            .into(),
-                };
+    match refusal(&e) {
+        Some(Refusal::Throttled) => return ServiceError::RateLimited,
+        Some(Refusal::TokenDead) => {
+            let now = deps.clock.now();
+            if let Err(err) = deps
+                .health
+                .mark_needs_reauth(&account.tenant, &account.id, now, "token_invalid")
+                .await
+            {
+                tracing::error!(account = %account.id, error = %err, "could not mark needs_reauth");
             }
-            (10 | 200..=299, _) => {
-                return ServiceError::ScopeNotGranted {
-                    scope: feature.scope(account.login),
-                    feature,
-                };
-            }
-            (100, Some(33)) => {
-                return ServiceError::NotFound {
-                    code: not_found,
-                    detail: "Meta has no such object for this account".into(),
-                };
-            }
-            (100, _) if message.contains("metric") => {
-                if let Some((catalog, surface)) = metrics {
-                    return ServiceError::UnsupportedMetric(MetricError::RefusedByMeta {
-                        message: message.chars().take(300).collect(),
-                        supported: match surface {
-                            Some(s) => catalog.media_metrics(s),
-                            None => catalog.account_metrics(),
-                        },
-                    });
-                }
-            }
-            _ => {}
+            return ServiceError::Conflict {
+                code: "account_needs_reauth",
+                detail: "Meta refused the account's token: connect it again through the login flow"
+                    .into(),
+            };
         }
+        Some(Refusal::ScopeMissing) => {
+            return ServiceError::ScopeNotGranted {
+                scope: feature.scope(account.login),
+                feature,
+            };
+        }
+        Some(Refusal::NoSuchObject) => {
+            return ServiceError::NotFound {
+                code: not_found,
+                detail: "Meta has no such object for this account".into(),
+            };
+        }
+        Some(Refusal::MetricRefused(message)) => {
+            if let Some((catalog, surface)) = metrics {
+                return ServiceError::UnsupportedMetric(MetricError::RefusedByMeta {
+                    message,
+                    supported: match surface {
+                        Some(s) => catalog.media_metrics(s),
+                        None => catalog.account_metrics(),
+                    },
+                });
+            }
+        }
+        None => {}
     }
     if e.outcome_unknown() {
         tracing::warn!(account = %account.id, error = %e, "Meta unavailable");
         return ServiceError::MetaUnavailable("Meta did not answer");
     }
     ServiceError::Meta(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: i64, subcode: Option<i64>, message: &str) -> MetaError {
+        MetaError::Api {
+            status: 400,
+            code,
+            subcode,
+            kind: Some("OAuthException".into()),
+            message: message.into(),
+            fbtrace_id: None,
+            retry_after_secs: None,
+        }
+    }
+
+    #[test]
+    fn metas_refusals_read_as_the_api_answers_them() {
+        assert_eq!(refusal(&api(4, None, "limit")), Some(Refusal::Throttled));
+        assert_eq!(refusal(&api(190, Some(460), "x")), Some(Refusal::TokenDead));
+        assert_eq!(
+            refusal(&api(10, None, "(#10) Application does not have permission")),
+            Some(Refusal::ScopeMissing)
+        );
+        assert_eq!(
+            refusal(&api(100, Some(33), "gone")),
+            Some(Refusal::NoSuchObject)
+        );
+        let retired = "(#100) Starting from version v22.0 and above, the impressions metric is no longer supported";
+        assert_eq!(
+            refusal(&api(100, None, retired)),
+            Some(Refusal::MetricRefused(retired.into()))
+        );
+        assert_eq!(refusal(&api(100, None, "Unsupported after value.")), None);
+        assert_eq!(refusal(&MetaError::Transport("reset".into())), None);
+    }
 }
