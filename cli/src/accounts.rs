@@ -272,7 +272,7 @@ async fn sync(args: Look) -> Result<(), String> {
         meta: &meta,
         clock: clock.as_ref(),
         policy: &policy,
-        snapshots: None,
+        snapshots: false,
     };
     let store = stack.store.as_ref();
     let account =

@@ -54,7 +54,7 @@ impl Refresher {
             meta: self.meta.as_ref(),
             clock: self.clock.as_ref(),
             policy: &self.policy,
-            snapshots: Some(self.store.as_ref()),
+            snapshots: true,
         };
         refresh_once(deps, budget).await.map_err(|e| e.to_string())
     }

@@ -60,7 +60,7 @@ impl World {
             meta: client,
             clock: &clock,
             policy: &self.policy,
-            snapshots: Some(&self.store),
+            snapshots: true,
         };
         refresh_once(deps, budget).await.unwrap()
     }

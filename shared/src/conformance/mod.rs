@@ -88,6 +88,7 @@ macro_rules! store_conformance {
                 delete_removes_the_account_its_grants_and_posts,
                 delete_removes_more_than_one_transaction_holds,
                 accounts_of_meta_user_are_found_by_grantor_and_instagram_user,
+                accounts_of_instagram_user_are_found_on_either_login_path,
                 deletion_requests_round_trip,
                 saved_days_read_back_in_date_order,
                 saving_a_day_again_replaces_its_values,
@@ -95,7 +96,8 @@ macro_rules! store_conformance {
                 days_are_kept_per_account_and_tenant,
                 delete_removes_the_accounts_daily_metrics,
                 revoke_keeps_the_accounts_daily_metrics,
-                more_days_than_one_write_or_page_holds_round_trip;
+                more_days_than_one_write_or_page_holds_round_trip,
+                days_saved_with_an_outcome_stand_or_fall_with_it;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,

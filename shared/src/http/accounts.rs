@@ -177,7 +177,7 @@ pub async fn sync(
         meta: s.meta.as_ref(),
         clock: s.clock.as_ref(),
         policy: s.policy.as_ref(),
-        snapshots: None,
+        snapshots: false,
     };
     let account = service::sync_account(access, s.tokens.as_ref(), deps, &caller, &id).await?;
     Ok(Json(account.into()))

@@ -57,7 +57,7 @@ pub async fn refresh() -> Result<(), lambda_runtime::Error> {
                 meta: graph.as_ref(),
                 clock: &SystemClock,
                 policy,
-                snapshots: Some(store.as_ref()),
+                snapshots: true,
             };
             let report =
                 refresh_once(deps, budget(event.context.deadline, SystemTime::now())).await?;

@@ -45,17 +45,29 @@ pub trait RefreshQueue: Send + Sync {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<ClaimedAccount>, StoreError>;
 
-    /// Stores what the refresh (or an on-demand sync) found: `updated`'s status, token
-    /// expiry, profile and upkeep, `token` as the new sealed token when one was issued, and
-    /// `audit` in the same transaction. `updated.version` is one more than the version it
+    /// Stores what the refresh (or an on-demand sync) found: the account's status, token
+    /// expiry, profile and upkeep, the new sealed token when one was issued, the audit entry
+    /// and the snapshot's days, all in one transaction (so `upkeep.snapshot_through` never
+    /// claims days that are not stored). `account.version` is one more than the version it
     /// was read (or claimed) at; [`StoreError::Conflict`] when the account changed since
     /// (a reconnect in between wins over the pass).
+    async fn save_outcome(&self, outcome: &UpkeepOutcome) -> Result<(), StoreError>;
+
+    /// [`save_outcome`](Self::save_outcome) without snapshot days.
     async fn save_upkeep(
         &self,
         updated: &Account,
         token: Option<&SealedSecret>,
         audit: Option<&AuditEntry>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.save_outcome(&UpkeepOutcome {
+            account: updated.clone(),
+            token: token.cloned(),
+            audit: audit.cloned(),
+            days: Vec::new(),
+        })
+        .await
+    }
 
     /// [`claim_refresh`](Self::claim_refresh) for several accounts at once, each answered
     /// on its own, in `due`'s order. A store whose every commit costs a disk sync claims
@@ -74,24 +86,22 @@ pub trait RefreshQueue: Send + Sync {
         .await
     }
 
-    /// [`save_upkeep`](Self::save_upkeep) for several outcomes at once, each answered on
+    /// [`save_outcome`](Self::save_outcome) for several outcomes at once, each answered on
     /// its own (a conflict on one does not undo the others), in `outcomes`' order.
     async fn save_upkeep_many(&self, outcomes: &[UpkeepOutcome]) -> Vec<Result<(), StoreError>> {
-        futures_util::future::join_all(
-            outcomes
-                .iter()
-                .map(|o| self.save_upkeep(&o.account, o.token.as_ref(), o.audit.as_ref())),
-        )
-        .await
+        futures_util::future::join_all(outcomes.iter().map(|o| self.save_outcome(o))).await
     }
 }
 
-/// What a look found about one account, ready to store with [`RefreshQueue::save_upkeep`].
+/// What a look found about one account, ready to store with
+/// [`RefreshQueue::save_outcome`].
 #[derive(Debug, Clone)]
 pub struct UpkeepOutcome {
     pub account: Account,
     pub token: Option<SealedSecret>,
     pub audit: Option<AuditEntry>,
+    /// The daily snapshot's days (empty when it took none).
+    pub days: Vec<crate::domain::DayMetrics>,
 }
 
 /// Audit entries that announce an event, until they are delivered: the outbox. Entries are

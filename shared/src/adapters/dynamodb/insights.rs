@@ -33,7 +33,7 @@ impl DynamoStore {
     }
 
     /// An unconditional put: a day written again replaces what it held.
-    fn replace(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn replace(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))

@@ -7,9 +7,9 @@
 use super::items::{self, Item, ItemUpdate, SHARDS};
 use super::writes::{ATTEMPTS, Outcome, back_off, values};
 use super::{DynamoStore, unavailable};
-use crate::domain::{Account, AccountId, AuditEntry, AuditId, DataDeletion, TenantId};
+use crate::domain::{AccountId, AuditEntry, AuditId, DataDeletion, TenantId};
 use crate::ports::{
-    ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue, SealedSecret, StoreError,
+    ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue, StoreError, UpkeepOutcome,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -106,17 +106,19 @@ impl RefreshQueue for DynamoStore {
         Ok(Some(ClaimedAccount { account, token }))
     }
 
-    async fn save_upkeep(
-        &self,
-        updated: &Account,
-        token: Option<&SealedSecret>,
-        audit: Option<&AuditEntry>,
-    ) -> Result<(), StoreError> {
-        let change = items::upkeep_update(updated, token)?.build();
+    async fn save_outcome(&self, outcome: &UpkeepOutcome) -> Result<(), StoreError> {
+        let updated = &outcome.account;
+        let change = items::upkeep_update(updated, outcome.token.as_ref())?.build();
         let mut writes =
             vec![self.update_item(items::account_key(&updated.tenant, &updated.id), change)?];
-        if let Some(entry) = audit {
+        if let Some(entry) = &outcome.audit {
             writes.push(self.put_audit(entry)?);
+        }
+        // A snapshot is a handful of days: they fit the account's own transaction, whose
+        // version condition also keeps them from outliving a disconnect.
+        for day in &outcome.days {
+            let item = items::insight_item(&updated.tenant, &updated.id, day)?;
+            writes.push(self.replace(item)?);
         }
         match self.transact(writes).await? {
             Outcome::Written => Ok(()),

@@ -38,6 +38,39 @@ fn stored_range(from: NaiveDate, to: NaiveDate) -> Option<(String, String)> {
     ))
 }
 
+/// Stores `days` of the account inside `tx`, each replacing the stored one of its date.
+/// The caller knows the account exists (it checked, or it just wrote it).
+pub(super) fn upsert_days(
+    tx: &rusqlite::Connection,
+    tenant: &TenantId,
+    account: &AccountId,
+    days: &[DayMetrics],
+) -> Result<(), StoreError> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO insight_days (tenant, account_id, date, metrics)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tenant, account_id, date)
+             DO UPDATE SET metrics = excluded.metrics",
+        )
+        .map_err(unavailable)?;
+    for day in days {
+        let metrics = serde_json::to_string(&day.values).map_err(corrupt)?;
+        upsert
+            .execute(params![
+                tenant.as_str(),
+                account.as_str(),
+                date_text(day.date)?,
+                metrics
+            ])
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl InsightSnapshots for SqliteStore {
     async fn save_days(
@@ -46,17 +79,10 @@ impl InsightSnapshots for SqliteStore {
         account: &AccountId,
         days: &[DayMetrics],
     ) -> Result<(), StoreError> {
-        let rows = days
-            .iter()
-            .map(|d| {
-                let metrics = serde_json::to_string(&d.values).map_err(corrupt)?;
-                Ok((date_text(d.date)?, metrics))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        if rows.is_empty() {
+        if days.is_empty() {
             return Ok(());
         }
-        let (tenant, account) = (tenant.clone(), account.clone());
+        let (tenant, account, days) = (tenant.clone(), account.clone(), days.to_vec());
         self.run(move |c| {
             let tx = immediate(c)?;
             // Metrics of an account deleted meanwhile (a snapshot racing a disconnect) are
@@ -73,21 +99,7 @@ impl InsightSnapshots for SqliteStore {
             if !exists {
                 return Ok(());
             }
-            {
-                let mut upsert = tx
-                    .prepare_cached(
-                        "INSERT INTO insight_days (tenant, account_id, date, metrics)
-                         VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (tenant, account_id, date)
-                         DO UPDATE SET metrics = excluded.metrics",
-                    )
-                    .map_err(unavailable)?;
-                for (date, metrics) in &rows {
-                    upsert
-                        .execute(params![tenant.as_str(), account.as_str(), date, metrics])
-                        .map_err(unavailable)?;
-                }
-            }
+            upsert_days(&tx, &tenant, &account, &days)?;
             tx.commit().map_err(unavailable)
         })
         .await

@@ -2,6 +2,7 @@
 //! Meta's callbacks.
 
 use super::audit::{entry_from_row, insert_audit};
+use super::insights::upsert_days;
 use super::rows::{account_from_row, millis};
 use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{
@@ -116,7 +117,8 @@ fn save_in(tx: &rusqlite::Connection, outcome: &UpkeepOutcome) -> Result<(), Sto
     if let Some(entry) = &outcome.audit {
         insert_audit(tx, entry)?;
     }
-    Ok(())
+    let account = &outcome.account;
+    upsert_days(tx, &account.tenant, &account.id, &outcome.days)
 }
 
 #[async_trait]
@@ -223,17 +225,8 @@ impl RefreshQueue for SqliteStore {
         }
     }
 
-    async fn save_upkeep(
-        &self,
-        updated: &Account,
-        token: Option<&SealedSecret>,
-        audit: Option<&AuditEntry>,
-    ) -> Result<(), StoreError> {
-        let outcome = UpkeepOutcome {
-            account: updated.clone(),
-            token: token.cloned(),
-            audit: audit.cloned(),
-        };
+    async fn save_outcome(&self, outcome: &UpkeepOutcome) -> Result<(), StoreError> {
+        let outcome = outcome.clone();
         self.run(move |c| {
             let tx = immediate(c)?;
             save_in(&tx, &outcome)?;

@@ -6,7 +6,9 @@
 use super::support::connect;
 use crate::conformance::fixtures::{audit, connection, sealed, tenant, unknown_account};
 use crate::domain::{Account, AccountId, AuditEntry, AuditEvent, DayMetrics, TenantId};
-use crate::ports::{AccountRemoval, AccountWriter, InsightSnapshots};
+use crate::ports::{
+    AccountRemoval, AccountWriter, InsightSnapshots, RefreshQueue, StoreError, UpkeepOutcome,
+};
 use chrono::{Days, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -302,5 +304,42 @@ where
             .await
             .expect("read a range"),
         heavy[10..=118]
+    );
+}
+
+/// The refresh pass stores a snapshot's days with the look's outcome: they are there when
+/// the outcome is, and a stale outcome (the account changed meanwhile) stores neither.
+pub async fn days_saved_with_an_outcome_stand_or_fall_with_it<S>(store: &S)
+where
+    S: AccountWriter + InsightSnapshots + RefreshQueue + ?Sized,
+{
+    let account = connect(store, "17841400000000001").await;
+    let mut looked = account.clone();
+    looked.version += 1;
+    looked.upkeep.snapshot_through = Some(date(2));
+    let outcome = UpkeepOutcome {
+        account: looked.clone(),
+        token: None,
+        audit: None,
+        days: days(0..3),
+    };
+    store.save_outcome(&outcome).await.expect("save outcome");
+    assert_eq!(
+        stored(store, &account.tenant, &account.id).await,
+        days(0..3)
+    );
+
+    // The same outcome again is a stale version: refused, and its new days are not stored.
+    let stale = UpkeepOutcome {
+        days: days(3..5),
+        ..outcome
+    };
+    assert!(matches!(
+        store.save_outcome(&stale).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        stored(store, &account.tenant, &account.id).await,
+        days(0..3)
     );
 }

@@ -491,3 +491,47 @@ pub async fn deletion_requests_round_trip<S: DeletionRequests + ?Sized>(store: &
         None
     );
 }
+
+/// Meta's webhooks name the Instagram account: every tenant's account of that Instagram
+/// user is found, on either login path, and follows a reconnect through the other path.
+pub async fn accounts_of_instagram_user_are_found_on_either_login_path<S>(store: &S)
+where
+    S: AccountWriter + AccountReader + AccountRemoval + ?Sized,
+{
+    let (a, b) = (tenant("tenant-a"), tenant("tenant-b"));
+    let via_facebook =
+        connect_as(store, &a, "17841400000000007", LoginPath::Facebook, "fb-1").await;
+    let via_instagram = connect_as(
+        store,
+        &b,
+        "17841400000000007",
+        LoginPath::Instagram,
+        "ig-scoped-7",
+    )
+    .await;
+    connect_as(store, &a, "17841400000000008", LoginPath::Facebook, "fb-1").await;
+    let ig = crate::domain::IgUserId::parse("17841400000000007").expect("id");
+
+    let found = store.accounts_of_instagram_user(&ig).await.expect("find");
+    assert_eq!(found, [via_facebook.clone(), via_instagram.clone()]);
+    assert_eq!(
+        store
+            .accounts_of_meta_user("17841400000000007")
+            .await
+            .expect("find"),
+        std::slice::from_ref(&via_instagram),
+        "deauthorize still finds only the Instagram Login account"
+    );
+
+    let moved = connect_as(store, &b, "17841400000000007", LoginPath::Facebook, "fb-2").await;
+    let found = store.accounts_of_instagram_user(&ig).await.expect("find");
+    assert_eq!(found, [via_facebook, moved]);
+    let nobody = crate::domain::IgUserId::parse("17841400000000099").expect("id");
+    assert!(
+        store
+            .accounts_of_instagram_user(&nobody)
+            .await
+            .expect("find")
+            .is_empty()
+    );
+}

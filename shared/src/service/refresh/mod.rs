@@ -14,7 +14,7 @@ pub use pass::{RefreshReport, refresh_once};
 pub use sync::{sync_account, sync_account_as_operator};
 
 use crate::domain::{MetricCatalog, RefreshPolicy};
-use crate::ports::{Clock, InsightSnapshots, RefreshQueue, Sealer, UpkeepGraph};
+use crate::ports::{Clock, RefreshQueue, Sealer, UpkeepGraph};
 use chrono::TimeDelta;
 
 /// How the pass runs; the defaults suit Meta and a Lambda function on a one-minute schedule.
@@ -56,7 +56,7 @@ pub struct RefreshDeps<'a> {
     pub meta: &'a dyn UpkeepGraph,
     pub clock: &'a dyn Clock,
     pub policy: &'a PassPolicy,
-    /// Where the daily snapshot stores account metrics; `None` takes none (an on-demand
-    /// sync only checks the token).
-    pub snapshots: Option<&'a dyn InsightSnapshots>,
+    /// Whether a working look also takes the daily snapshot (stored with the account's
+    /// outcome); an on-demand sync only checks the token.
+    pub snapshots: bool,
 }

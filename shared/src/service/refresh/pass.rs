@@ -157,10 +157,6 @@ async fn take_up(
             }
         }
     }
-    let claimed_through: Vec<(AccountId, Option<chrono::NaiveDate>)> = claimed
-        .iter()
-        .map(|c| (c.account.id.clone(), c.account.upkeep.snapshot_through))
-        .collect();
     let looks: Vec<_> = futures_util::stream::iter(claimed)
         .map(|c| async move {
             let result = look(deps, &c.account, &c.token, now, true).await;
@@ -184,7 +180,6 @@ async fn take_up(
             }
         }
     }
-    store_snapshots(deps, &claimed_through, &mut looked, report).await;
     let kinds: Vec<LookOutcome> = looked.iter().map(|l| l.outcome).collect();
     let batch: Vec<UpkeepOutcome> = looked
         .into_iter()
@@ -192,12 +187,19 @@ async fn take_up(
             account: l.account,
             token: l.token,
             audit: l.audit,
+            days: l.days,
         })
         .collect();
     let saved = deps.queue.save_upkeep_many(&batch).await;
     for ((kind, o), result) in kinds.into_iter().zip(&batch).zip(saved) {
         outcomes.push(match result {
-            Ok(()) => Outcome::Looked(kind),
+            Ok(()) => {
+                if !o.days.is_empty() {
+                    report.snapshots += 1;
+                    report.snapshot_days += o.days.len();
+                }
+                Outcome::Looked(kind)
+            }
             Err(StoreError::Conflict) => Outcome::Skipped,
             Err(e) => {
                 tracing::error!(account = %o.account.id, error = %e, "could not store a look's outcome");
@@ -206,46 +208,4 @@ async fn take_up(
         });
     }
     outcomes
-}
-
-/// Stores each look's snapshot days before its account is saved, so an account never
-/// claims days it does not have: where storing fails, its `snapshot_through` goes back to
-/// what it was and the next look takes those days again.
-async fn store_snapshots(
-    deps: RefreshDeps<'_>,
-    before: &[(AccountId, Option<chrono::NaiveDate>)],
-    looked: &mut [super::look::Looked],
-    report: &mut RefreshReport,
-) {
-    let Some(store) = deps.snapshots else {
-        return;
-    };
-    let mut jobs = Vec::new();
-    for (i, l) in looked.iter().enumerate() {
-        if l.days.is_empty() {
-            continue;
-        }
-        let save = store.save_days(&l.account.tenant, &l.account.id, &l.days);
-        jobs.push(async move { (i, save.await) });
-    }
-    let results: Vec<(usize, Result<(), StoreError>)> = futures_util::stream::iter(jobs)
-        .buffer_unordered(deps.policy.concurrency.max(1))
-        .collect()
-        .await;
-    for (i, result) in results {
-        let l = &mut looked[i];
-        match result {
-            Ok(()) => {
-                report.snapshots += 1;
-                report.snapshot_days += l.days.len();
-            }
-            Err(e) => {
-                tracing::error!(account = %l.account.id, error = %e, "could not store a snapshot");
-                l.account.upkeep.snapshot_through = before
-                    .iter()
-                    .find(|(id, _)| *id == l.account.id)
-                    .and_then(|(_, through)| *through);
-            }
-        }
-    }
 }

@@ -48,7 +48,7 @@ pub(super) async fn take(
     token: &SecretString,
     now: DateTime<Utc>,
 ) -> Snapshot {
-    if deps.snapshots.is_none() {
+    if !deps.snapshots {
         return Snapshot::Nothing;
     }
     let dates = days_to_take(account.upkeep.snapshot_through, now);
