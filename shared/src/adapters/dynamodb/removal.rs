@@ -27,6 +27,32 @@ impl DynamoStore {
             .await
     }
 
+    /// The accounts `entries` of `gsi2` stand for, read back (consistently: the index is
+    /// eventually consistent) and kept only where `still_matches` (an entry may be stale).
+    async fn accounts_of_entries(
+        &self,
+        entries: &BTreeSet<(TenantId, AccountId)>,
+        still_matches: impl Fn(&Account) -> bool,
+    ) -> Result<Vec<Account>, StoreError> {
+        let keys = entries
+            .iter()
+            .map(|(tenant, id)| items::account_key(tenant, id))
+            .collect();
+        let mut accounts = Vec::with_capacity(entries.len());
+        for item in self
+            .get_each(keys, items::ACCOUNT_ATTRIBUTES)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            let account = items::account_from_item(&item)?;
+            if still_matches(&account) {
+                accounts.push(account);
+            }
+        }
+        Ok(accounts)
+    }
+
     /// The tenants and ids of the entries of one `gsi2` partition, every page.
     async fn gsi2_entries(
         &self,
@@ -151,23 +177,8 @@ impl AccountRemoval for DynamoStore {
         // Instagram Login lookup items by Instagram user. The index is eventually
         // consistent, so each account is read back (consistently) and checked again.
         let entries = self.grantor_entries(meta_user_id).await?;
-        let keys = entries
-            .iter()
-            .map(|(tenant, id)| items::account_key(tenant, id))
-            .collect();
-        let mut accounts = Vec::with_capacity(entries.len());
-        for item in self
-            .get_each(keys, items::ACCOUNT_ATTRIBUTES)
-            .await?
-            .into_iter()
-            .flatten()
-        {
-            let account = items::account_from_item(&item)?;
-            if is_of_meta_user(&account, meta_user_id) {
-                accounts.push(account);
-            }
-        }
-        Ok(accounts)
+        self.accounts_of_entries(&entries, |a| is_of_meta_user(a, meta_user_id))
+            .await
     }
 
     async fn accounts_of_instagram_user(
@@ -183,23 +194,8 @@ impl AccountRemoval for DynamoStore {
             self.gsi2_entries(items::instagram_partition(ig_user_id))
                 .await?,
         );
-        let keys = entries
-            .iter()
-            .map(|(tenant, id)| items::account_key(tenant, id))
-            .collect();
-        let mut accounts = Vec::with_capacity(entries.len());
-        for item in self
-            .get_each(keys, items::ACCOUNT_ATTRIBUTES)
-            .await?
-            .into_iter()
-            .flatten()
-        {
-            let account = items::account_from_item(&item)?;
-            if account.ig_user_id == *ig_user_id {
-                accounts.push(account);
-            }
-        }
-        Ok(accounts)
+        self.accounts_of_entries(&entries, |a| a.ig_user_id == *ig_user_id)
+            .await
     }
 
     async fn revoke_account(
