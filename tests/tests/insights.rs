@@ -341,6 +341,8 @@ async fn a_scope_the_user_did_not_grant_is_named(server: Server, _r: Receiver) {
     };
     server.connect(&alice, "instagram", "user", &consent).await;
     let id = server.account_id(&alice, PIXEL_CAFE).await;
+    let (_, account) = get(&server, &alice, &format!("/v1/accounts/{id}")).await;
+    assert_eq!(account["features"], json!([]), "{account}");
 
     let (status, body) = get(&server, &alice, &format!("/v1/accounts/{id}/insights")).await;
     assert_eq!(
@@ -386,6 +388,12 @@ async fn a_scope_the_user_did_not_grant_is_named(server: Server, _r: Receiver) {
 
     // Reconnecting and allowing them: the same account may now.
     server.connect_instagram(&alice, PIXEL_CAFE, "user").await;
+    let (_, account) = get(&server, &alice, &format!("/v1/accounts/{id}")).await;
+    assert_eq!(
+        account["features"],
+        json!(["insights", "comments"]),
+        "{account}"
+    );
     let (status, body) = get(
         &server,
         &alice,

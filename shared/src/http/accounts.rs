@@ -5,7 +5,7 @@ use super::AccountsState;
 use super::extract::ApiQuery;
 use super::problem::{ApiResult, Problem};
 use crate::domain::{
-    AccountStatus, Caller, CursorKey, Grant, LoginPath, MemberAccess, Owner, PageError,
+    AccountStatus, Caller, CursorKey, Feature, Grant, LoginPath, MemberAccess, Owner, PageError,
     PageRequest, Permission,
 };
 use crate::service::{self, AccessDeps, VisibleAccount};
@@ -59,6 +59,9 @@ pub struct AccountView {
     /// log in again.
     #[serde(skip_serializing_if = "Option::is_none")]
     data_access_expires_at: Option<DateTime<Utc>>,
+    /// The optional features the connection was granted the scopes of (`insights`,
+    /// `comments`), so a front end can offer a reconnect where one is missing.
+    features: Vec<&'static str>,
     connected_at: DateTime<Utc>,
     connected_by: String,
     updated_at: DateTime<Utc>,
@@ -92,6 +95,11 @@ impl From<VisibleAccount> for AccountView {
             last_refreshed_at: a.upkeep.last_refreshed_at,
             last_error: a.upkeep.last_error,
             data_access_expires_at: a.upkeep.data_access_expires_at,
+            features: Feature::ALL
+                .iter()
+                .filter(|f| a.grantor.allows(**f, a.login))
+                .map(|f| f.as_str())
+                .collect(),
             connected_at: a.connected_at,
             connected_by: a.connected_by.to_string(),
             updated_at: a.updated_at,
