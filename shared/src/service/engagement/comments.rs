@@ -1,7 +1,7 @@
 //! Comment moderation on the account's media: read (view), reply, hide and unhide
 //! (publish), delete (manage). Every change is written to the audit trail, by the caller.
 
-use super::insights::{owned_media, page_limit};
+use super::insights::{bad_cursor, is_bad_cursor, owned_media, page_limit};
 use super::{EngagementDeps, Opened, meta_failed, open};
 use crate::domain::{AuditEntry, AuditEvent, Caller, Feature, Permission};
 use crate::ports::{Comment, GraphAccount, MetaError};
@@ -78,9 +78,7 @@ pub async fn list_comments(
             data: page.items,
             next: page.after,
         }),
-        Err(crate::ports::MetaError::Api { code: 100, .. }) if after.is_some() => Err(
-            ServiceError::invalid("invalid_cursor", "`after` is not a cursor of this listing"),
-        ),
+        Err(e) if is_bad_cursor(&e, after) => Err(bad_cursor()),
         Err(e) => Err(meta_failed(
             deps,
             &opened.account,

@@ -1,7 +1,7 @@
 //! Account insights over a date range (snapshots first, Meta for what they miss), the
 //! account's media, and one media's (or one post's) lifetime metrics.
 
-use super::{EngagementDeps, Opened, meta_failed, open};
+use super::{EngagementDeps, Opened, admit, meta_failed, open, unseal};
 use crate::domain::{
     Caller, DayMetrics, FOLLOWERS_COUNT, Feature, MAX_RANGE_DAYS, META_WINDOW, MediaSurface,
     MetricSeries, Permission, PostId, series,
@@ -100,7 +100,9 @@ pub async fn account_insights(
     let metrics = deps.catalog.parse_account(q.metrics.as_deref())?;
     let asks_meta = metrics.iter().any(|m| *m != FOLLOWERS_COUNT);
     let feature = asks_meta.then_some(Feature::Insights);
-    let Opened { account, token } = open(deps, caller, id, Permission::View, feature).await?;
+    // The token is unsealed only if Meta is asked: the follower curve and days the
+    // snapshots hold cost no KMS call.
+    let account = admit(deps, caller, id, Permission::View, feature).await?;
     let mut days = deps
         .snapshots
         .days(&account.tenant, &account.id, since, until)
@@ -118,33 +120,12 @@ pub async fn account_insights(
     } else {
         Vec::new()
     };
-    let graph = GraphAccount {
-        login: account.login,
-        ig_user_id: &account.ig_user_id,
-        token: &token,
+    let fetched = if missing.is_empty() {
+        Vec::new()
+    } else {
+        let token = unseal(deps, &account).await?;
+        fetch_days(deps, &account, &token, &missing).await
     };
-    let all = deps.catalog.meta_account_metrics();
-    let fetched: Vec<(NaiveDate, Result<Vec<MetricValue>, crate::ports::MetaError>)> =
-        futures_util::stream::iter(missing.iter().copied())
-            .map(|day| {
-                let graph = &graph;
-                let all = &all;
-                let account = &account;
-                async move {
-                    let key = format!("{}/{}/day/{day}", account.tenant, account.id);
-                    if let Some(hit) = deps.cache.get(&key) {
-                        return (day, Ok(hit));
-                    }
-                    let answer = deps.meta.account_insights_day(graph, all, day).await;
-                    if let Ok(values) = &answer {
-                        deps.cache.put(key, values.clone());
-                    }
-                    (day, answer)
-                }
-            })
-            .buffer_unordered(DAYS_IN_FLIGHT)
-            .collect()
-            .await;
     let days_from_meta = fetched.len();
     for (day, answer) in fetched {
         let values = match answer {
@@ -188,6 +169,40 @@ pub async fn account_insights(
         days_from_snapshots,
         days_from_meta,
     })
+}
+
+/// Meta's answers for `missing` days of the account (each through the cache),
+/// [`DAYS_IN_FLIGHT`] at a time.
+async fn fetch_days(
+    deps: EngagementDeps<'_>,
+    account: &crate::domain::Account,
+    token: &secrecy::SecretString,
+    missing: &[NaiveDate],
+) -> Vec<(NaiveDate, Result<Vec<MetricValue>, crate::ports::MetaError>)> {
+    let graph = GraphAccount {
+        login: account.login,
+        ig_user_id: &account.ig_user_id,
+        token,
+    };
+    let all = deps.catalog.meta_account_metrics();
+    futures_util::stream::iter(missing.iter().copied())
+        .map(|day| {
+            let (graph, all) = (&graph, &all);
+            async move {
+                let key = format!("{}/{}/day/{day}", account.tenant, account.id);
+                if let Some(hit) = deps.cache.get(&key) {
+                    return (day, Ok(hit));
+                }
+                let answer = deps.meta.account_insights_day(graph, all, day).await;
+                if let Ok(values) = &answer {
+                    deps.cache.put(key, values.clone());
+                }
+                (day, answer)
+            }
+        })
+        .buffer_unordered(DAYS_IN_FLIGHT)
+        .collect()
+        .await
 }
 
 /// Adds values to `day`'s entry, creating it; values already stored win (a snapshot is
@@ -242,9 +257,7 @@ pub async fn list_media(
             data: page.items,
             next: page.after,
         }),
-        Err(crate::ports::MetaError::Api { code: 100, .. }) if after.is_some() => Err(
-            ServiceError::invalid("invalid_cursor", "`after` is not a cursor of this listing"),
-        ),
+        Err(e) if is_bad_cursor(&e, after) => Err(bad_cursor()),
         Err(e) => Err(meta_failed(
             deps,
             &account,
@@ -255,6 +268,17 @@ pub async fn list_media(
         )
         .await),
     }
+}
+
+/// Whether Meta refused a page because of the `cursor` the caller passed on (Meta's code
+/// 100 on a request that carried one).
+pub(crate) fn is_bad_cursor(e: &crate::ports::MetaError, after: Option<&str>) -> bool {
+    after.is_some() && matches!(e, crate::ports::MetaError::Api { code: 100, .. })
+}
+
+/// 400 `invalid_cursor`: the `cursor` is not one this listing gave out.
+pub(crate) fn bad_cursor() -> ServiceError {
+    ServiceError::invalid("invalid_cursor", "`cursor` is not a cursor of this listing")
 }
 
 /// A `limit` parameter: 1 to `max`, default 25.

@@ -59,6 +59,19 @@ pub(crate) async fn open(
     needed: Permission,
     feature: Option<Feature>,
 ) -> Result<Opened, ServiceError> {
+    let account = admit(deps, caller, id, needed, feature).await?;
+    let token = unseal(deps, &account).await?;
+    Ok(Opened { account, token })
+}
+
+/// [`open`] without the token: for answers that need nothing from Meta.
+pub(crate) async fn admit(
+    deps: EngagementDeps<'_>,
+    caller: &Caller,
+    id: &str,
+    needed: Permission,
+    feature: Option<Feature>,
+) -> Result<Account, ServiceError> {
     let (account, _) = authorize(deps.access, caller, id, needed).await?;
     if account.status != AccountStatus::Active {
         return Err(ServiceError::Conflict {
@@ -72,14 +85,21 @@ pub(crate) async fn open(
     if let Some(feature) = feature {
         require_scope(&account, feature)?;
     }
+    Ok(account)
+}
+
+/// The account's token, unsealed for one request.
+pub(crate) async fn unseal(
+    deps: EngagementDeps<'_>,
+    account: &Account,
+) -> Result<SecretString, ServiceError> {
     let sealed = deps
         .tokens
         .sealed_token(&account.tenant, &account.id)
         .await?
         .ok_or(ServiceError::AccountNotFound)?;
     let context = EncryptionContext::access_token(&account.tenant, &account.ig_user_id);
-    let token = deps.sealer.unseal(&sealed, &context).await?;
-    Ok(Opened { account, token })
+    Ok(deps.sealer.unseal(&sealed, &context).await?)
 }
 
 /// 403 `scope_not_granted` unless the connection was granted `feature`'s scope.
