@@ -121,3 +121,598 @@ fn the_templates_routes_are_the_routers_and_only_callbacks_are_public() {
         "Jwt"
     );
 }
+
+/// The routes openapi.yaml documents, as `(METHOD, path)`.
+fn openapi_routes() -> BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(root().join("openapi.yaml")).expect("openapi.yaml");
+    let spec: Value = serde_yaml_ng::from_str(&text).expect("openapi.yaml is YAML");
+    let mut routes = BTreeSet::new();
+    for (path, item) in spec["paths"].as_mapping().expect("paths") {
+        let path = path.as_str().expect("a path").to_owned();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if !item[method].is_null() {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_templates_routes_are_openapis() {
+    let t = template();
+    let routed: BTreeSet<(String, String)> = functions(&t)
+        .iter()
+        .flat_map(|(_, f)| routes_of(f))
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    // `GET /v1/health` is `serve`'s liveness probe, documented for it; API Gateway needs none.
+    let documented: BTreeSet<(String, String)> = openapi_routes()
+        .into_iter()
+        .filter(|(_, path)| path != "/v1/health")
+        .collect();
+    assert_eq!(routed, documented);
+}
+
+/// The string of a plain scalar or of a short-form intrinsic (`!Ref X`, `!GetAtt X.Arn`,
+/// `!Sub "..."`), with the intrinsic's name: `("GetAtt", "Table.Arn")`, `("", "literal")`.
+fn intrinsic(v: &Value) -> (String, String) {
+    match v {
+        Value::Tagged(tagged) => (
+            tagged.tag.to_string().trim_start_matches('!').to_owned(),
+            tagged.value.as_str().unwrap_or_default().to_owned(),
+        ),
+        Value::String(s) => (String::new(), s.clone()),
+        other => panic!("not a string or an intrinsic: {other:?}"),
+    }
+}
+
+/// One value or a list of them, as a list.
+fn list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Sequence(items) => items.clone(),
+        Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    }
+}
+
+/// What an IAM `Resource` of the functions' policies points at, by the name the
+/// least-privilege table uses. Anything else (a wildcard, another table) fails the test.
+fn resource_name(v: &Value) -> String {
+    let (kind, text) = intrinsic(v);
+    match (kind.as_str(), text.as_str()) {
+        ("GetAtt", "Table.Arn") => "table".into(),
+        ("GetAtt", "TokenKey.Arn") => "TokenKey".into(),
+        ("Sub", sub) if sub.starts_with("${Table.Arn}/index/") => {
+            sub.trim_start_matches("${Table.Arn}/index/").to_owned()
+        }
+        ("Sub", sub) if sub.ends_with(":secret:${MetaSecretName}-??????") => "MetaSecret".into(),
+        ("Sub", sub) if sub.ends_with(":event-bus/${EventBusName}") => "EventBus".into(),
+        _ => panic!("a policy names a resource the least-privilege table has no name for: {v:?}"),
+    }
+}
+
+/// An allowed action on a resource, within the partitions `leading key` starts with (the
+/// `dynamodb:LeadingKeys` pattern; empty where the statement has no such condition).
+type Grant = (String, String, String);
+
+/// Every `Allow` statement of a function's inline policies.
+fn allow_statements(function: &Value) -> Vec<Value> {
+    list(&function["Policies"])
+        .iter()
+        .flat_map(|policy| {
+            assert!(
+                policy.is_mapping(),
+                "managed policies hide what they grant: {policy:?}"
+            );
+            list(&policy["Statement"])
+        })
+        .filter(|s| {
+            assert!(
+                s["NotAction"].is_null() && s["NotResource"].is_null(),
+                "NotAction/NotResource grant everything else: {s:?}"
+            );
+            s["Effect"] == "Allow"
+        })
+        .collect()
+}
+
+/// The `dynamodb:LeadingKeys` patterns of a statement, and whether they are under
+/// `ForAllValues:StringLike` (every key of the request must match one).
+fn leading_keys(statement: &Value) -> Option<Vec<String>> {
+    let condition = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+    (!condition.is_null()).then(|| {
+        list(condition)
+            .iter()
+            .map(|p| p.as_str().expect("a pattern").to_owned())
+            .collect()
+    })
+}
+
+/// What a function's role may do: its inline `Allow` statements, plus the `sqs:SendMessage`
+/// SAM grants on the function's dead-letter queue.
+fn grants(function: &Value) -> BTreeSet<Grant> {
+    let mut grants = BTreeSet::new();
+    for statement in allow_statements(function) {
+        let patterns = leading_keys(&statement).unwrap_or_else(|| vec![String::new()]);
+        for resource in list(&statement["Resource"]) {
+            let resource = resource_name(&resource);
+            for action in list(&statement["Action"]) {
+                let action = action.as_str().expect("an action").to_owned();
+                for pattern in &patterns {
+                    grants.insert((resource.clone(), action.clone(), pattern.clone()));
+                }
+            }
+        }
+    }
+    if !function["DeadLetterQueue"].is_null() {
+        grants.insert((
+            "DeadLetterQueue".into(),
+            "sqs:SendMessage".into(),
+            String::new(),
+        ));
+    }
+    grants
+}
+
+/// The least-privilege table of ARCHITECTURE.md: function name -> its grants.
+fn least_privilege_table() -> Vec<(String, BTreeSet<Grant>)> {
+    let doc = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let section = doc
+        .split("## Least privilege on AWS")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a least-privilege section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let rows: Vec<Vec<String>> = section
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows.first().map(|r| r.join(",")).as_deref(),
+        Some("function,table,indexes,TokenKey,other"),
+        "the table's columns"
+    );
+    // "A, B on P#, Q#" -> grants of A and B on each prefix.
+    let clause = |resource: &str, prefix: &str, text: &str, grants: &mut BTreeSet<Grant>| {
+        let (actions, keys) = text.split_once(" on ").unwrap_or((text, ""));
+        for action in actions.split(',').map(str::trim) {
+            let action = format!("{prefix}{action}");
+            if keys.is_empty() {
+                grants.insert((resource.to_owned(), action.clone(), String::new()));
+            }
+            for key in keys.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                grants.insert((resource.to_owned(), action.clone(), format!("{key}*")));
+            }
+        }
+    };
+    rows.iter()
+        .skip(2)
+        .map(|row| {
+            assert_eq!(row.len(), 5, "a row of five cells: {row:?}");
+            let mut grants = BTreeSet::new();
+            let clauses = |cell: &str| -> Vec<String> {
+                cell.split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty() && c != "-")
+                    .collect()
+            };
+            for c in clauses(&row[1]) {
+                clause("table", "dynamodb:", &c, &mut grants);
+            }
+            for c in clauses(&row[2]) {
+                let (index, rest) = c.split_once(':').expect("index: actions on keys");
+                clause(index.trim(), "dynamodb:", rest.trim(), &mut grants);
+            }
+            for c in clauses(&row[3]) {
+                clause("TokenKey", "kms:", &c, &mut grants);
+            }
+            for c in clauses(&row[4]) {
+                let (action, resource) = c.split_once(" on ").expect("action on resource");
+                grants.insert((
+                    resource.trim().to_owned(),
+                    action.trim().to_owned(),
+                    String::new(),
+                ));
+            }
+            (row[0].clone(), grants)
+        })
+        .collect()
+}
+
+/// The function name (`functions/<name>`) of a template function.
+fn name_of(function: &Value) -> String {
+    let uri = function["CodeUri"].as_str().unwrap_or_default();
+    uri.trim_start_matches("../functions/").to_owned()
+}
+
+#[test]
+fn each_functions_permissions_are_the_least_privilege_table() {
+    let t = template();
+    let table = least_privilege_table();
+    let documented: BTreeSet<String> = table.iter().map(|(name, _)| name.clone()).collect();
+    let deployed: BTreeSet<String> = functions(&t).iter().map(|(_, f)| name_of(f)).collect();
+    assert_eq!(documented, deployed, "one row per function");
+    for (id, function) in functions(&t) {
+        let name = name_of(&function);
+        let want = &table.iter().find(|(n, _)| *n == name).expect("a row").1;
+        assert_eq!(
+            &grants(&function),
+            want,
+            "{id}'s IAM policies differ from its row"
+        );
+        for statement in allow_statements(&function) {
+            let on = |r: &str| {
+                list(&statement["Resource"])
+                    .iter()
+                    .any(|v| resource_name(v) == r)
+            };
+            // Every grant on the table or an index is bounded by partition.
+            if on("table") || on("gsi1") || on("gsi2") {
+                assert!(
+                    leading_keys(&statement).is_some_and(|p| !p.is_empty()),
+                    "{id}: an Allow on the table without dynamodb:LeadingKeys: {statement:?}"
+                );
+            }
+            // The token key only ever wraps tokens.
+            if on("TokenKey") {
+                assert_eq!(
+                    statement["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"],
+                    "access_token",
+                    "{id}: a TokenKey grant without the token context"
+                );
+            }
+        }
+    }
+}
+
+/// Whether IAM's `StringLike` pattern (`*`: any run of characters, `?`: one character)
+/// matches `text`.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // matches[j]: the pattern so far matches the first j characters of the text.
+    let mut matches = vec![false; t.len() + 1];
+    matches[0] = true;
+    for &c in &p {
+        let mut next = vec![false; t.len() + 1];
+        for j in 0..=t.len() {
+            next[j] = match c {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1],
+                literal => j > 0 && matches[j - 1] && t[j - 1] == literal,
+            };
+        }
+        matches = next;
+    }
+    matches[t.len()]
+}
+
+/// Whether `pattern` matches some string that starts with `prefix`: walking the prefix,
+/// a `*` can absorb the rest, `?` any one character, a literal only itself; a pattern that
+/// ends before the prefix does matches only shorter strings.
+fn may_match_a_key_starting(pattern: &str, prefix: &str) -> bool {
+    let mut p = pattern.chars();
+    for c in prefix.chars() {
+        match p.next() {
+            Some('*') => return true,
+            Some('?') => {}
+            Some(literal) if literal == c => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn the_glob_match_is_iams_string_like() {
+    assert!(glob_match("TENANT#*", "TENANT#acme"));
+    assert!(glob_match("TENANT#*", "TENANT#"));
+    assert!(!glob_match("TENANT#*", "TOKEN#acme"));
+    assert!(glob_match("T?KEN#*", "TOKEN#acme"));
+    assert!(glob_match("*", "TOKEN#acme"));
+    assert!(glob_match("*#acme", "TOKEN#acme"));
+    assert!(!glob_match("STATE#?", "STATE#ab"));
+    assert!(may_match_a_key_starting("*", "TOKEN#"));
+    assert!(may_match_a_key_starting("T*", "TOKEN#"));
+    assert!(may_match_a_key_starting("TOK?N#*", "TOKEN#"));
+    assert!(may_match_a_key_starting("TOKEN#", "TOKEN#"));
+    assert!(!may_match_a_key_starting("TOKEN", "TOKEN#"));
+    assert!(!may_match_a_key_starting("TENANT#*", "TOKEN#"));
+    assert!(!may_match_a_key_starting("STATE#*", "TOKEN#"));
+}
+
+/// Actions that hand back item data: reads, and a condition check or a write whose
+/// `ReturnValues` / `ReturnValuesOnConditionCheckFailure` returns the item.
+const READS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:ConditionCheckItem",
+];
+const WRITES_THAT_CAN_RETURN_ITEMS: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+];
+
+/// Whether a statement's actions (globs) cover `action`.
+fn covers(statement: &Value, action: &str) -> bool {
+    list(&statement["Action"])
+        .iter()
+        .any(|a| glob_match(a.as_str().unwrap_or_default(), action))
+}
+
+/// Whether the function denies `action` any `ReturnValues` that returns a whole item.
+fn denies_returned_items(function: &Value, action: &str) -> bool {
+    list(&function["Policies"])
+        .iter()
+        .flat_map(|p| list(&p["Statement"]))
+        .any(|s| {
+            s["Effect"] == "Deny"
+                && covers(&s, action)
+                && list(&s["Condition"]["StringEquals"]["dynamodb:ReturnValues"])
+                    .iter()
+                    .any(|v| v == "ALL_OLD")
+        })
+}
+
+#[test]
+fn list_share_and_initiate_can_read_no_token() {
+    let t = template();
+    let concrete = ["TOKEN#acme", "TOKEN#", "TOKEN#TENANT#acme"];
+    for (id, function) in functions(&t) {
+        let name = name_of(&function);
+        if !["list", "share", "initiate"].contains(&name.as_str()) {
+            continue;
+        }
+        let mut reads_allowed = 0;
+        for statement in allow_statements(&function) {
+            let resources: Vec<String> = list(&statement["Resource"])
+                .iter()
+                .map(resource_name)
+                .collect();
+            let on_table = resources.iter().any(|r| r == "table");
+            let on_index = resources.iter().any(|r| r.starts_with("gsi"));
+            if !on_table && !on_index {
+                continue;
+            }
+            // Without a LeadingKeys condition a grant reaches every partition.
+            let patterns = leading_keys(&statement).unwrap_or_else(|| {
+                panic!("{id}: an Allow on the table without dynamodb:LeadingKeys: {statement:?}")
+            });
+            assert!(!patterns.is_empty(), "{id}: an empty LeadingKeys list");
+            let reaches_tokens = patterns
+                .iter()
+                .any(|p| may_match_a_key_starting(p, "TOKEN#"));
+            // The prefix walk is the proof; the glob agrees on concrete token keys.
+            for key in concrete {
+                if patterns.iter().any(|p| glob_match(p, key)) {
+                    assert!(reaches_tokens, "{id}: {patterns:?} matches {key}");
+                }
+            }
+            for read in READS {
+                if covers(&statement, read) {
+                    reads_allowed += 1;
+                    assert!(
+                        !reaches_tokens,
+                        "{id} may {read} a TOKEN# partition: {patterns:?}"
+                    );
+                }
+            }
+            // An index holds no token (token items carry no index attributes); its
+            // partitions are index keys, never TOKEN#.
+            if reaches_tokens && on_index {
+                panic!("{id}: an index grant whose keys may start TOKEN#: {patterns:?}");
+            }
+            // A write that reaches TOKEN# must not be able to hand the item back.
+            if reaches_tokens {
+                for write in WRITES_THAT_CAN_RETURN_ITEMS {
+                    if covers(&statement, write) {
+                        assert!(
+                            denies_returned_items(&function, write),
+                            "{id} may {write} a TOKEN# item and get it back"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            reads_allowed > 0 || name == "initiate",
+            "{id} reads something"
+        );
+    }
+}
+
+/// The template's indexes as `name -> (hash key, range key, projection)`, the projection
+/// being `KEYS_ONLY` or the sorted attribute list of an `INCLUDE`.
+fn indexes(t: &Value) -> Vec<(String, String, String, Vec<String>)> {
+    list(&t["Resources"]["Table"]["Properties"]["GlobalSecondaryIndexes"])
+        .iter()
+        .map(|i| {
+            let keys = list(&i["KeySchema"]);
+            let key = |kind: &str| {
+                keys.iter()
+                    .find(|k| k["KeyType"] == kind)
+                    .and_then(|k| k["AttributeName"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let mut projected: Vec<String> = list(&i["Projection"]["NonKeyAttributes"])
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect();
+            projected.sort();
+            (
+                i["IndexName"].as_str().unwrap_or_default().to_owned(),
+                key("HASH"),
+                key("RANGE"),
+                projected,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_table_is_the_codes_and_the_docs() {
+    let t = template();
+    let props = &t["Resources"]["Table"]["Properties"];
+    assert_eq!(props["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(props["DeletionProtectionEnabled"], true);
+    assert_eq!(
+        props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(props["SSESpecification"]["SSEType"], "KMS");
+    assert_eq!(
+        intrinsic(&props["SSESpecification"]["KMSMasterKeyId"]),
+        ("GetAtt".into(), "TableKey.Arn".into())
+    );
+    assert_eq!(props["TimeToLiveSpecification"]["AttributeName"], "ttl");
+    // The code: the attributes gsi1 projects are the audit entry's (items/audit.rs),
+    // gsi2 keys only (table.rs).
+    let audit = std::fs::read_to_string(root().join("shared/src/adapters/dynamodb/items/audit.rs"))
+        .expect("items/audit.rs");
+    let attributes = audit
+        .split("AUDIT_ATTRIBUTES: &[&str] =")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("AUDIT_ATTRIBUTES");
+    let mut in_code: Vec<String> = attributes
+        .trim()
+        .trim_start_matches("&[")
+        .trim_end_matches(']')
+        .split(',')
+        .map(|a| match a.trim() {
+            "ACCOUNT_ID" => "account_id".to_owned(),
+            quoted => quoted.trim_matches('"').to_owned(),
+        })
+        .collect();
+    in_code.sort();
+    let create = std::fs::read_to_string(root().join("shared/src/adapters/dynamodb/table.rs"))
+        .expect("table.rs");
+    assert!(create.contains("index(GSI1, GSI1_PK, GSI1_SK, AUDIT_ATTRIBUTES)"));
+    assert!(create.contains("index(GSI2, GSI2_PK, GSI2_SK, &[])"));
+    assert_eq!(
+        indexes(&t),
+        vec![
+            (
+                "gsi1".into(),
+                "gsi1pk".into(),
+                "gsi1sk".into(),
+                in_code.clone()
+            ),
+            ("gsi2".into(), "gsi2pk".into(), "gsi2sk".into(), Vec::new()),
+        ]
+    );
+    assert_eq!(
+        t["Resources"]["Table"]["Properties"]["GlobalSecondaryIndexes"][1]["Projection"]["ProjectionType"],
+        "KEYS_ONLY"
+    );
+    // The docs say the same.
+    let docs = std::fs::read_to_string(root().join("docs/dynamodb.md")).expect("docs/dynamodb.md");
+    let gsi1 = docs
+        .lines()
+        .find(|l| l.starts_with("| `gsi1pk`, `gsi1sk`"))
+        .expect("docs/dynamodb.md describes gsi1");
+    let projected = gsi1
+        .split("Projects the keys and")
+        .nth(1)
+        .and_then(|r| r.split('(').next())
+        .expect("gsi1's projection");
+    let mut in_docs: Vec<String> = projected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    in_docs.sort();
+    assert_eq!(in_docs, in_code, "docs/dynamodb.md gsi1 projection");
+    let gsi2 = docs
+        .lines()
+        .find(|l| l.starts_with("| `gsi2pk`, `gsi2sk`"))
+        .expect("docs/dynamodb.md describes gsi2");
+    assert!(gsi2.trim_end_matches(" |").ends_with("keys only"), "{gsi2}");
+}
+
+#[test]
+fn no_functions_environment_holds_a_secret() {
+    let t = template();
+    let mut environments = vec![(
+        "Globals".to_owned(),
+        t["Globals"]["Function"]["Environment"]["Variables"].clone(),
+    )];
+    for (id, f) in functions(&t) {
+        environments.push((id, f["Environment"]["Variables"].clone()));
+    }
+    for (id, variables) in environments {
+        let Some(variables) = variables.as_mapping() else {
+            continue;
+        };
+        for (name, value) in variables {
+            let name = name.as_str().expect("a variable name");
+            let upper = name.to_uppercase();
+            let names_a_secret = ["SECRET", "TOKEN", "PASSWORD"]
+                .iter()
+                .any(|w| upper.contains(w));
+            assert!(
+                !names_a_secret || upper.ends_with("_SECRET_ID"),
+                "{id}: {name} looks like a secret; pass the secret's name (*_SECRET_ID)"
+            );
+            let text = serde_yaml_ng::to_string(value).expect("a value");
+            assert!(
+                !text.contains("{{resolve:"),
+                "{id}: {name} resolves a dynamic reference into the environment"
+            );
+        }
+    }
+    // Nowhere else either: a dynamic reference anywhere puts the value in the stack.
+    let text = std::fs::read_to_string(root().join("infra/template.yaml")).expect("template");
+    assert!(
+        !text.contains("{{resolve:"),
+        "the template resolves a secret"
+    );
+}
+
+#[test]
+fn every_function_is_capped_logged_and_sized() {
+    let t = template();
+    for (id, f) in functions(&t) {
+        assert!(f["MemorySize"].is_u64(), "{id} chooses its memory");
+        assert!(f["Timeout"].is_u64(), "{id} chooses its timeout");
+        assert!(
+            f["ReservedConcurrentExecutions"].is_u64(),
+            "{id} has reserved concurrency"
+        );
+        assert_eq!(f["LoggingConfig"]["LogFormat"], "JSON", "{id} logs JSON");
+        let (kind, group) = intrinsic(&f["LoggingConfig"]["LogGroup"]);
+        assert_eq!(kind, "Ref", "{id} logs to a log group of the stack");
+        let log_group = &t["Resources"][group.as_str()]["Properties"];
+        assert_eq!(
+            intrinsic(&log_group["RetentionInDays"]),
+            ("Ref".into(), "LogRetentionDays".into()),
+            "{id}'s logs are kept LogRetentionDays"
+        );
+        let asynchronous = f["Events"]
+            .as_mapping()
+            .is_some_and(|events| events.values().any(|e| e["Type"] != "HttpApi"));
+        if asynchronous {
+            assert!(
+                !f["DeadLetterQueue"].is_null(),
+                "{id} is invoked asynchronously: a DLQ"
+            );
+            for event in f["Events"].as_mapping().expect("events").values() {
+                assert!(
+                    !event["Properties"]["DeadLetterConfig"].is_null(),
+                    "{id}: its schedule dead-letters what EventBridge cannot deliver"
+                );
+            }
+        }
+    }
+}
