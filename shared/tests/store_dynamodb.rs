@@ -121,3 +121,269 @@ async fn due_accounts_and_announced_entries_are_on_their_gsi1_queues() {
     assert!(queue_entries(store.table(), "REFRESHDUE").await.is_empty());
     assert_eq!(queue_entries(store.table(), "OUTBOX").await.len(), 2);
 }
+
+/// Every item of `partition`, whole: no projection, as a careless or hostile read would ask
+/// (with the plain client: the audited one refuses partitions a request path never reads).
+async fn whole_partition(
+    table: &str,
+    partition: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    moto::dynamodb_client()
+        .query()
+        .table_name(table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+        .send()
+        .await
+        .expect("query partition")
+        .items()
+        .to_vec()
+}
+
+/// The whole token item of an account, if it has one.
+async fn token_item(
+    table: &str,
+    tenant: &str,
+    account: &igconnect::domain::AccountId,
+) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    moto::dynamodb_client()
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(format!("TOKEN#{tenant}")))
+        .key("sk", AttributeValue::S(format!("ACCOUNT#{account}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get token item")
+        .item
+}
+
+/// Sealed tokens live in `TOKEN#<tenant>` items, never in the tenant's partition: a read of
+/// the whole `TENANT#` partition without a projection (all `list` and `share` may do)
+/// returns no token, whatever it asks. Disconnecting and Meta's deauthorize destroy the
+/// token item.
+#[tokio::test]
+async fn sealed_tokens_live_outside_the_tenant_partition() {
+    use igconnect::conformance::fixtures;
+    use igconnect::ports::{AccountRemoval, AccountWriter, TokenReader};
+
+    let store = moto::dynamo_store().await;
+    let t = fixtures::tenant("tenant-a");
+    let kept = store
+        .save_connection(
+            &fixtures::connection(&t, "17841400000000001"),
+            &fixtures::sealed("kept"),
+        )
+        .await
+        .expect("save");
+    let revoked = store
+        .save_connection(
+            &fixtures::connection(&t, "17841400000000002"),
+            &fixtures::sealed("revoked"),
+        )
+        .await
+        .expect("save");
+    let deleted = store
+        .save_connection(
+            &fixtures::connection(&t, "17841400000000003"),
+            &fixtures::sealed("deleted"),
+        )
+        .await
+        .expect("save");
+
+    let tenant_items = whole_partition(store.table(), "TENANT#tenant-a").await;
+    assert!(tenant_items.len() >= 6, "accounts, lookups, audit entries");
+    for item in &tenant_items {
+        assert!(
+            !item.contains_key("token_sealed"),
+            "a token in {:?}",
+            text(item, "sk")
+        );
+    }
+    let tokens = whole_partition(store.table(), "TOKEN#tenant-a").await;
+    assert_eq!(tokens.len(), 3);
+    for item in &tokens {
+        assert_eq!(item.len(), 3, "key and token only: {:?}", item.keys());
+        assert!(!item.contains_key("gsi1pk") && !item.contains_key("gsi2pk"));
+    }
+    assert_eq!(
+        store.sealed_token(&t, &kept.id).await.expect("read"),
+        Some(fixtures::sealed("kept"))
+    );
+
+    let audit = fixtures::audit(
+        &revoked,
+        "system",
+        igconnect::domain::AuditEvent::Revoked {
+            reason: "deauthorized".into(),
+        },
+    );
+    assert!(
+        store
+            .revoke_account(&t, &revoked.id, fixtures::now(), &audit)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        token_item(store.table(), "tenant-a", &revoked.id)
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        store.sealed_token(&t, &revoked.id).await.expect("read"),
+        None
+    );
+
+    let audit = fixtures::audit(
+        &deleted,
+        "owner-1",
+        igconnect::domain::AuditEvent::Disconnected {
+            username: "deleted".into(),
+            revoked_at_meta: false,
+        },
+    );
+    assert!(
+        store
+            .delete_account(&t, &deleted.id, &audit)
+            .await
+            .expect("delete")
+    );
+    assert!(
+        token_item(store.table(), "tenant-a", &deleted.id)
+            .await
+            .is_none()
+    );
+    assert!(
+        token_item(store.table(), "tenant-a", &kept.id)
+            .await
+            .is_some()
+    );
+}
+
+/// An account stored before tokens had items of their own kept its token in the account
+/// item: it is still read (by a use and by the refresh claim), and the refresh that issues
+/// a new token moves it out of the tenant's partition.
+#[tokio::test]
+async fn a_token_stored_in_the_account_item_is_read_and_moved_on_refresh() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use igconnect::conformance::fixtures;
+    use igconnect::ports::{AccountWriter, RefreshQueue, TokenReader};
+
+    let store = moto::dynamo_store().await;
+    let t = fixtures::tenant("tenant-a");
+    let account = store
+        .save_connection(
+            &fixtures::connection(&t, "17841400000000001"),
+            &fixtures::sealed("old"),
+        )
+        .await
+        .expect("save");
+    // Rewind the layout: the token back into the account item, no token item.
+    let client = moto::dynamodb_client();
+    client
+        .update_item()
+        .table_name(store.table())
+        .key("pk", AttributeValue::S("TENANT#tenant-a".into()))
+        .key("sk", AttributeValue::S(format!("ACCOUNT#{}", account.id)))
+        .update_expression("SET token_sealed = :t")
+        .expression_attribute_values(":t", AttributeValue::S(fixtures::sealed("old").encode()))
+        .send()
+        .await
+        .expect("legacy token");
+    client
+        .delete_item()
+        .table_name(store.table())
+        .key("pk", AttributeValue::S("TOKEN#tenant-a".into()))
+        .key("sk", AttributeValue::S(format!("ACCOUNT#{}", account.id)))
+        .send()
+        .await
+        .expect("no token item");
+
+    assert_eq!(
+        store.sealed_token(&t, &account.id).await.expect("read"),
+        Some(fixtures::sealed("old"))
+    );
+    let due = account.upkeep.refresh_due_at.expect("due");
+    let claimed = store
+        .claim_refresh(&t, &account.id, due, due + chrono::TimeDelta::minutes(5))
+        .await
+        .expect("claim")
+        .expect("claimed");
+    assert_eq!(claimed.token, fixtures::sealed("old"));
+
+    let mut refreshed = claimed.account.clone();
+    refreshed.version += 1;
+    store
+        .save_upkeep(&refreshed, Some(&fixtures::sealed("new")), None)
+        .await
+        .expect("save");
+    for item in whole_partition(store.table(), "TENANT#tenant-a").await {
+        assert!(
+            !item.contains_key("token_sealed"),
+            "a token in {:?}",
+            text(&item, "sk")
+        );
+    }
+    assert_eq!(
+        store.sealed_token(&t, &account.id).await.expect("read"),
+        Some(fixtures::sealed("new"))
+    );
+}
+
+/// A chunk's claims come back in order, each with its own token (read in one batch), and
+/// an account another pass holds answers `None` without failing the others.
+#[tokio::test]
+async fn a_chunk_of_claims_gets_each_account_its_own_token() {
+    use igconnect::conformance::fixtures;
+    use igconnect::ports::{AccountWriter, DueAccount, RefreshQueue};
+
+    let store = moto::dynamo_store().await;
+    let t = fixtures::tenant("tenant-a");
+    let mut accounts = Vec::new();
+    for n in 1..=3 {
+        let account = store
+            .save_connection(
+                &fixtures::connection(&t, &format!("1784140000000000{n}")),
+                &fixtures::sealed(&format!("token-{n}")),
+            )
+            .await
+            .expect("save");
+        accounts.push(account);
+    }
+    let due = accounts
+        .iter()
+        .filter_map(|a| a.upkeep.refresh_due_at)
+        .max()
+        .expect("due");
+    let lease = due + chrono::TimeDelta::minutes(5);
+    // Another pass holds the second account.
+    store
+        .claim_refresh(&t, &accounts[1].id, due, lease)
+        .await
+        .expect("claim")
+        .expect("claimed");
+
+    let chunk: Vec<DueAccount> = accounts
+        .iter()
+        .map(|a| DueAccount {
+            tenant: t.clone(),
+            id: a.id.clone(),
+            due_at: due,
+        })
+        .collect();
+    let claims = store.claim_refresh_many(&chunk, due, lease).await;
+    let tokens: Vec<Option<_>> = claims
+        .into_iter()
+        .map(|c| c.expect("claim").map(|claimed| claimed.token))
+        .collect();
+    assert_eq!(
+        tokens,
+        vec![
+            Some(fixtures::sealed("token-1")),
+            None,
+            Some(fixtures::sealed("token-3"))
+        ]
+    );
+}

@@ -28,10 +28,10 @@ use aws_sdk_dynamodb::config::{
     BehaviorVersion, ConfigBag, Credentials, Intercept, Region, SharedCredentialsProvider,
 };
 use aws_sdk_dynamodb::operation::{
-    create_table::CreateTableInput, delete_item::DeleteItemInput,
-    describe_table::DescribeTableInput, describe_time_to_live::DescribeTimeToLiveInput,
-    get_item::GetItemInput, put_item::PutItemInput, query::QueryInput,
-    transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
+    batch_get_item::BatchGetItemInput, create_table::CreateTableInput,
+    delete_item::DeleteItemInput, describe_table::DescribeTableInput,
+    describe_time_to_live::DescribeTimeToLiveInput, get_item::GetItemInput, put_item::PutItemInput,
+    query::QueryInput, transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
     update_time_to_live::UpdateTimeToLiveInput,
 };
 use std::io::{Read, Write};
@@ -141,8 +141,9 @@ pub async fn kms_sealer() -> KmsSealer {
 }
 
 /// Refuses, before anything is sent, every DynamoDB operation but single-item reads and
-/// writes, transactions, table setup, and `Query`s that are either pinned to one tenant's
-/// partition or run on an index (the background refresh). A `Scan`, a batch read, or a
+/// writes, transactions, table setup, batch reads of named tenant or token items (a
+/// refresh chunk's tokens), and `Query`s that are either pinned to one tenant's partition
+/// or run on an index (the background refresh). A `Scan`, a batch read of other items, or a
 /// base-table query not keyed by `TENANT#...` fails the test that issued it.
 #[derive(Debug)]
 pub struct RequestPathOnly;
@@ -160,6 +161,9 @@ impl Intercept for RequestPathOnly {
         let input = context.input();
         if let Some(query) = input.downcast_ref::<QueryInput>() {
             return check_query(query);
+        }
+        if let Some(batch) = input.downcast_ref::<BatchGetItemInput>() {
+            return check_batch_get(batch);
         }
         let allowed = input.downcast_ref::<GetItemInput>().is_some()
             || input.downcast_ref::<PutItemInput>().is_some()
@@ -184,6 +188,26 @@ impl Intercept for RequestPathOnly {
                     .into(),
             )
         }
+    }
+}
+
+fn check_batch_get(
+    batch: &BatchGetItemInput,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let named = batch
+        .request_items()
+        .into_iter()
+        .flat_map(|tables| tables.values())
+        .flat_map(|request| request.keys())
+        .all(|key| {
+            key.get("pk")
+                .and_then(|pk| pk.as_s().ok())
+                .is_some_and(|pk| pk.starts_with("TENANT#") || pk.starts_with("TOKEN#"))
+        });
+    if named {
+        Ok(())
+    } else {
+        Err("a batch read may only name tenant or token items".into())
     }
 }
 

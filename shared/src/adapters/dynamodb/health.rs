@@ -30,7 +30,7 @@ impl AccountHealth for DynamoStore {
                 return Ok(false);
             }
             let next = account.needing_reauth(at, code);
-            let change = items::upkeep_update(&next, None)?
+            let change = items::upkeep_update(&next, false)?
                 .value(":active", s(AccountStatus::Active.as_str()))
                 .condition("#version = :read AND #status = :active")
                 .build();

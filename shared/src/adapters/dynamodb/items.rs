@@ -8,12 +8,12 @@ mod deletion;
 mod grant;
 mod insights;
 mod post;
+mod token;
 mod upkeep;
 
 pub(super) use account::{
     ACCOUNT_ATTRIBUTES, access_update, account_from_item, account_id_of_lookup, account_item,
     account_of_grantor_entry, grantor_partition, ig_user_item, instagram_partition, lookup_update,
-    token_of,
 };
 pub(super) use audit::{
     AUDIT_ATTRIBUTES, AUDIT_PREFIX, audit_from_item, audit_item, audit_key, delivered_update,
@@ -30,6 +30,7 @@ pub(super) use post::{
     IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key, idems_of,
     post_from_item, post_id_of_idem, post_item, post_key, posts_of,
 };
+pub(super) use token::{token_item, token_key, token_of};
 pub(super) use upkeep::{
     claim_update, due_account_from_index, refresh_partition, revoke_update, upkeep_update,
 };

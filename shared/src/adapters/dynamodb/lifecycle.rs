@@ -1,15 +1,17 @@
 //! Keeping accounts alive: the refresh queue (a sparse, sharded slice of `gsi1`, see
 //! `items/upkeep.rs`), the outbox (another, see `items/audit.rs`) and Meta's data-deletion
-//! requests. A refreshed account costs three calls: its share of the queue's four queries,
-//! the claim (one `UpdateItem` that also returns the account and its token) and the save
-//! (one transaction).
+//! requests. A refreshed account costs about three calls: its share of the queue's four
+//! queries, the claim (one `UpdateItem` that also returns the account), its share of one
+//! `BatchGetItem` of a chunk's tokens (tokens live in a partition of their own, see
+//! `items/token.rs`) and the save (one transaction).
 
 use super::items::{self, Item, ItemUpdate, SHARDS};
 use super::writes::{ATTEMPTS, Outcome, back_off, values};
 use super::{DynamoStore, unavailable};
-use crate::domain::{AccountId, AuditEntry, AuditId, DataDeletion, TenantId};
+use crate::domain::{Account, AccountId, AuditEntry, AuditId, DataDeletion, TenantId};
 use crate::ports::{
-    ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue, StoreError, UpkeepOutcome,
+    ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue, SealedSecret, StoreError,
+    UpkeepOutcome,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -64,6 +66,41 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// The claim of a due account: one conditional update, so of overlapping passes exactly
+    /// one moves the due time, and the account comes back in the same call. An account that
+    /// is gone (or another tenant's) fails the condition like one not due. Its token is the
+    /// winner's next read, unless the item still holds one from before tokens had items of
+    /// their own (the save moves it).
+    async fn claim(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<(Account, Option<SealedSecret>)>, StoreError> {
+        let change = items::claim_update(tenant, id, now, lease_until);
+        let item = match self
+            .update_once(items::account_key(tenant, id), change, ReturnValue::AllNew)
+            .await?
+        {
+            Updated::Written(item) => item.unwrap_or_default(),
+            Updated::Refused => return Ok(None),
+        };
+        Ok(Some((
+            items::account_from_item(&item)?,
+            items::token_of(&item)?,
+        )))
+    }
+}
+
+/// A claimed account with its token: an active account without one is corrupt.
+fn with_token(account: Account, token: Option<SealedSecret>) -> Result<ClaimedAccount, StoreError> {
+    let token =
+        token.ok_or_else(|| StoreError::Corrupt("an active account without its token".into()))?;
+    Ok(ClaimedAccount { account, token })
+}
+
 #[async_trait]
 impl RefreshQueue for DynamoStore {
     async fn due_accounts(
@@ -89,28 +126,67 @@ impl RefreshQueue for DynamoStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<ClaimedAccount>, StoreError> {
-        // One conditional update: of overlapping passes exactly one moves the due time, and
-        // the account with its token comes back in the same call. An account that is gone
-        // (or another tenant's) fails the condition like one not due.
-        let change = items::claim_update(tenant, id, now, lease_until);
-        let item = match self
-            .update_once(items::account_key(tenant, id), change, ReturnValue::AllNew)
-            .await?
-        {
-            Updated::Written(item) => item.unwrap_or_default(),
-            Updated::Refused => return Ok(None),
+        let Some((account, legacy)) = self.claim(tenant, id, now, lease_until).await? else {
+            return Ok(None);
         };
-        let account = items::account_from_item(&item)?;
-        let token = items::token_of(&item)?
-            .ok_or_else(|| StoreError::Corrupt("an active account without its token".into()))?;
-        Ok(Some(ClaimedAccount { account, token }))
+        let token = match legacy {
+            Some(token) => Some(token),
+            None => self.token_item(tenant, id).await?,
+        };
+        with_token(account, token).map(Some)
+    }
+
+    async fn claim_refresh_many(
+        &self,
+        due: &[DueAccount],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Vec<Result<Option<ClaimedAccount>, StoreError>> {
+        // Each claim is its own conditional update, concurrently; the winners' tokens then
+        // come in one batched read per hundred accounts.
+        let claims = futures_util::future::join_all(
+            due.iter()
+                .map(|d| self.claim(&d.tenant, &d.id, now, lease_until)),
+        )
+        .await;
+        let wanted: Vec<(TenantId, AccountId)> = claims
+            .iter()
+            .filter_map(|claim| match claim {
+                Ok(Some((account, None))) => Some((account.tenant.clone(), account.id.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut tokens = if wanted.is_empty() {
+            Ok(Default::default())
+        } else {
+            self.token_items(&wanted).await
+        };
+        claims
+            .into_iter()
+            .map(|claim| {
+                let Some((account, legacy)) = claim? else {
+                    return Ok(None);
+                };
+                let token = match (legacy, &mut tokens) {
+                    (Some(token), _) => Some(token),
+                    (None, Ok(found)) => {
+                        found.remove(&(account.tenant.clone(), account.id.clone()))
+                    }
+                    (None, Err(e)) => return Err(StoreError::Unavailable(e.to_string())),
+                };
+                with_token(account, token).map(Some)
+            })
+            .collect()
     }
 
     async fn save_outcome(&self, outcome: &UpkeepOutcome) -> Result<(), StoreError> {
         let updated = &outcome.account;
-        let change = items::upkeep_update(updated, outcome.token.as_ref())?.build();
+        let change = items::upkeep_update(updated, outcome.token.is_some())?.build();
         let mut writes =
             vec![self.update_item(items::account_key(&updated.tenant, &updated.id), change)?];
+        if let Some(token) = &outcome.token {
+            writes.push(self.put_token(updated, token)?);
+        }
         if let Some(entry) = &outcome.audit {
             writes.push(self.put_audit(entry)?);
         }

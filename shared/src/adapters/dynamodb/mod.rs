@@ -14,6 +14,7 @@ mod posts;
 mod queue;
 mod removal;
 mod table;
+mod tokens;
 mod writes;
 
 use crate::domain::{
@@ -257,6 +258,10 @@ impl TokenReader for DynamoStore {
         tenant: &TenantId,
         id: &AccountId,
     ) -> Result<Option<SealedSecret>, StoreError> {
+        if let Some(token) = self.token_item(tenant, id).await? {
+            return Ok(Some(token));
+        }
+        // An account stored before tokens had items of their own.
         match self.get(items::account_key(tenant, id), &[TOKEN]).await? {
             Some(item) => items::token_of(&item),
             None => Ok(None),

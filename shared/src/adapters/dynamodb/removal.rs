@@ -206,9 +206,11 @@ impl AccountRemoval for DynamoStore {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
         // One transaction: the update (conditioned on the account being there and not
-        // revoked yet) removes the token and the queue keys, beside the audit entry.
+        // revoked yet) takes it off the queue, the token item is deleted, beside the audit
+        // entry.
         let writes = vec![
             self.update_item(items::account_key(tenant, id), items::revoke_update(at))?,
+            self.delete(items::token_key(tenant, id), None)?,
             self.put_audit(audit)?,
         ];
         match self.transact(writes).await? {
@@ -231,10 +233,10 @@ impl AccountRemoval for DynamoStore {
             return Ok(false);
         };
         let account = items::account_from_item(&item)?;
-        // Grants, posts, idempotency items and daily metrics sit under the account's
-        // prefixes in the tenant's partition (idempotency items name their post, which goes
-        // too).
-        let mut children = Vec::new();
+        // The token item, then grants, posts, idempotency items and daily metrics, which sit
+        // under the account's prefixes in the tenant's partition (idempotency items name
+        // their post, which goes too).
+        let mut children = vec![items::token_key(tenant, id)];
         for prefix in [
             items::grants_of(id),
             items::posts_of(id),

@@ -93,7 +93,8 @@ impl DynamoStore {
         self.put(items::audit_item(entry)?, "attribute_not_exists(#pk)")
     }
 
-    /// A first connection: both items must not exist yet.
+    /// A first connection: the lookup and the account must not exist yet; the token item
+    /// goes with them.
     fn create(
         &self,
         account: &Account,
@@ -101,11 +102,23 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         Ok(vec![
             self.put(items::ig_user_item(account), "attribute_not_exists(#pk)")?,
-            self.put(
-                items::account_item(account, token)?,
-                "attribute_not_exists(#pk)",
-            )?,
+            self.put(items::account_item(account)?, "attribute_not_exists(#pk)")?,
+            self.put_token(account, token)?,
         ])
+    }
+
+    /// The put of an account's token item, unconditional: it is only ever written beside
+    /// a conditioned write of its account in the same transaction, which decides.
+    pub(super) fn put_token(
+        &self,
+        account: &Account,
+        token: &SealedSecret,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(items::token_item(&account.tenant, &account.id, token)))
+            .build();
+        Ok(TransactWriteItem::builder().put(built(put)?).build())
     }
 
     /// Runs a transaction whose conditions the caller judges: on a failed condition it
@@ -158,7 +171,7 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let account_put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(items::account_item(account, token)?))
+            .set_item(Some(items::account_item(account)?))
             .condition_expression("#version = :read")
             .expression_attribute_names("#version", VERSION)
             .expression_attribute_values(":read", n(read_version))
@@ -171,6 +184,7 @@ impl DynamoStore {
                 items::ig_user_key(&account.tenant, &account.ig_user_id),
                 items::lookup_update(account),
             )?,
+            self.put_token(account, token)?,
         ])
     }
 }

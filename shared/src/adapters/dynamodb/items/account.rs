@@ -1,6 +1,6 @@
 //! Account items and their Instagram user lookup items, in the tenant's partition:
 //!
-//! - `ACCOUNT#<account id>`: the account, its sealed token, its upkeep, and its place on
+//! - `ACCOUNT#<account id>`: the account, its upkeep, and its place on
 //!   two indexes: `gsi1` while its refresh is due (see `upkeep.rs`), `gsi2` under the Meta
 //!   user who granted it (`GRANTOR#<meta user id>`).
 //! - `IGUSER#<ig user id>`: which account the tenant's Instagram user is. It is also on
@@ -11,14 +11,14 @@
 
 use super::upkeep::{REFRESH_DUE, UPKEEP, refresh_attributes};
 use super::{
-    ACCOUNT_ID, Changes, GSI2_PK, GSI2_SK, Item, ItemUpdate, TOKEN, UPDATED_AT, VERSION,
-    account_key, corrupt, get_i64, get_opt_i64, get_opt_s, get_s, ig_user_key, n, s, time,
+    ACCOUNT_ID, Changes, GSI2_PK, GSI2_SK, Item, ItemUpdate, UPDATED_AT, VERSION, account_key,
+    corrupt, get_i64, get_opt_i64, get_opt_s, get_s, ig_user_key, n, s, time,
 };
 use crate::domain::{
     Account, AccountId, AccountStatus, IgUserId, LoginPath, MemberAccess, MetaGrantor, Owner,
     Profile, TenantId, Upkeep, UserId,
 };
-use crate::ports::{SealedSecret, StoreError};
+use crate::ports::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 const OWNER_TYPE: &str = "owner_type";
@@ -120,11 +120,9 @@ pub(in crate::adapters::dynamodb) fn lookup_update(account: &Account) -> ItemUpd
         .build()
 }
 
-/// The account item with its sealed token and index keys.
-pub(in crate::adapters::dynamodb) fn account_item(
-    account: &Account,
-    token: &SealedSecret,
-) -> Result<Item, StoreError> {
+/// The account item with its index keys (its sealed token is an item of its own, see
+/// `token.rs`).
+pub(in crate::adapters::dynamodb) fn account_item(account: &Account) -> Result<Item, StoreError> {
     let mut item = account_key(&account.tenant, &account.id);
     let profile = serde_json::to_string(&account.profile).map_err(corrupt)?;
     let grantor = serde_json::to_string(&account.grantor).map_err(corrupt)?;
@@ -147,7 +145,6 @@ pub(in crate::adapters::dynamodb) fn account_item(
         (VERSION.into(), n(account.version)),
         (MEMBER_ACCESS.into(), s(account.member_access.as_str())),
         (UPKEEP.into(), s(upkeep)),
-        (TOKEN.into(), s(token.encode())),
         (
             GSI2_PK.into(),
             grantor_partition(&account.grantor.meta_user_id),
@@ -243,15 +240,6 @@ pub(in crate::adapters::dynamodb) fn account_id_of_lookup(
     AccountId::parse(get_s(item, ACCOUNT_ID)?).map_err(corrupt)
 }
 
-/// The sealed token of an account item; `None` once it was destroyed (a revoked account).
-pub(in crate::adapters::dynamodb) fn token_of(
-    item: &Item,
-) -> Result<Option<SealedSecret>, StoreError> {
-    get_opt_s(item, TOKEN)?
-        .map(|raw| SealedSecret::decode(raw).map_err(corrupt))
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,15 +264,6 @@ mod tests {
         }
     }
 
-    fn sealed() -> SealedSecret {
-        SealedSecret {
-            key_id: "k".into(),
-            wrapped_key: vec![1],
-            nonce: vec![2; 12],
-            ciphertext: vec![3],
-        }
-    }
-
     fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         item.get(name)
             .and_then(|v| v.as_s().ok())
@@ -296,15 +275,18 @@ mod tests {
         let mut given = connection(LoginPath::Instagram).new_account(AccountId::generate());
         given.upkeep.last_error = Some("meta_unavailable".into());
         given.upkeep.failures = 2;
-        let item = account_item(&given, &sealed()).expect("item");
+        let item = account_item(&given).expect("item");
         assert_eq!(account_from_item(&item).expect("read back"), given);
-        assert_eq!(token_of(&item).expect("token"), Some(sealed()));
+        assert!(
+            !item.contains_key(super::super::TOKEN),
+            "a token in the account item"
+        );
     }
 
     #[test]
     fn the_due_attribute_wins_over_the_upkeep_document() {
         let given = connection(LoginPath::Facebook).new_account(AccountId::generate());
-        let mut item = account_item(&given, &sealed()).expect("item");
+        let mut item = account_item(&given).expect("item");
         let lease = given.connected_at + TimeDelta::minutes(10);
         item.insert(REFRESH_DUE.into(), n(lease.timestamp_millis()));
         let read = account_from_item(&item).expect("read back");
@@ -329,7 +311,7 @@ mod tests {
             text(&ig_user_item(&facebook), GSI2_PK),
             Some("IGUSER#17841400000000001")
         );
-        let account = account_item(&facebook, &sealed()).expect("item");
+        let account = account_item(&facebook).expect("item");
         assert_eq!(text(&account, GSI2_PK), Some("GRANTOR#m1"));
     }
 

@@ -12,7 +12,7 @@ use super::{
     due_order, get_s, n, opt_millis, s, shard_of, time,
 };
 use crate::domain::{Account, AccountId, AccountStatus, TenantId};
-use crate::ports::{DueAccount, SealedSecret, StoreError};
+use crate::ports::{DueAccount, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -72,12 +72,14 @@ pub(in crate::adapters::dynamodb) fn due_account_from_index(
     })
 }
 
-/// The update that stores `account`'s status, profile, expiry, upkeep and due time (and
-/// `token`, when given), while the item is still at the version before `account.version`.
-/// It names nothing else: owner, grantor and the login stay as they are.
+/// The update that stores `account`'s status, profile, expiry, upkeep and due time, while
+/// the item is still at the version before `account.version`. It names nothing else:
+/// owner, grantor and the login stay as they are. `new_token`: the same transaction writes
+/// a new token item, so a token the item still holds from before tokens had items of their
+/// own goes.
 pub(in crate::adapters::dynamodb) fn upkeep_update(
     account: &Account,
-    token: Option<&SealedSecret>,
+    new_token: bool,
 ) -> Result<Changes, StoreError> {
     // No stored account is at version 0, so an update claiming version 1 can only lose.
     let read = account.version.checked_sub(1).ok_or(StoreError::Conflict)?;
@@ -97,8 +99,8 @@ pub(in crate::adapters::dynamodb) fn upkeep_update(
     for (name, value) in refresh_attributes(account) {
         changes = changes.set_or_remove(name, value);
     }
-    if let Some(token) = token {
-        changes = changes.set(TOKEN, s(token.encode()));
+    if new_token {
+        changes = changes.remove(TOKEN);
     }
     Ok(changes
         .value(":read", n(read))
@@ -127,8 +129,9 @@ pub(in crate::adapters::dynamodb) fn claim_update(
         .build()
 }
 
-/// Meta's deauthorize: the account becomes `revoked` at `at`, its sealed token is removed
-/// (destroyed, not disabled) and it leaves the refresh queue, unless it is revoked already
+/// Meta's deauthorize: the account becomes `revoked` at `at`, a token the item still holds
+/// from before tokens had items of their own is removed (the caller's transaction deletes
+/// the token item: destroyed, not disabled) and it leaves the refresh queue, unless it is revoked already
 /// or not there. Grants, posts and the upkeep document stay.
 pub(in crate::adapters::dynamodb) fn revoke_update(at: DateTime<Utc>) -> ItemUpdate {
     Changes::default()
@@ -204,12 +207,12 @@ mod tests {
     fn an_upkeep_update_is_conditioned_on_the_previous_version() {
         let mut given = account(AccountStatus::Active);
         given.version = 7;
-        let update = upkeep_update(&given, None).expect("update").build();
+        let update = upkeep_update(&given, false).expect("update").build();
         assert_eq!(update.values.get(":read"), Some(&n(6)));
         assert!(!update.expression.contains(TOKEN));
         given.version = 0;
         assert!(matches!(
-            upkeep_update(&given, None),
+            upkeep_update(&given, false),
             Err(StoreError::Conflict)
         ));
     }
