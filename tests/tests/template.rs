@@ -727,3 +727,29 @@ fn every_function_is_capped_logged_and_sized() {
         }
     }
 }
+
+#[test]
+fn a_function_is_granted_what_its_environment_names_and_nothing_it_does_not() {
+    let t = template();
+    for (id, function) in functions(&t) {
+        let variables = &function["Environment"]["Variables"];
+        let grants = grants(&function);
+        let granted = |resource: &str| grants.iter().any(|(r, _, _)| r == resource);
+        // A secret id without the grant fails init; a grant without the id is unused access.
+        assert_eq!(
+            !variables["IGC_META_SECRET_ID"].is_null(),
+            granted("MetaSecret"),
+            "{id}: IGC_META_SECRET_ID and secretsmanager:GetSecretValue go together"
+        );
+        assert_eq!(
+            !variables["IGC_KMS_KEY_ID"].is_null(),
+            granted("TokenKey"),
+            "{id}: IGC_KMS_KEY_ID and the token key's grants go together"
+        );
+        assert_eq!(
+            !variables["IGC_EVENT_BUS"].is_null(),
+            granted("EventBus"),
+            "{id}: IGC_EVENT_BUS and events:PutEvents go together"
+        );
+    }
+}
