@@ -753,3 +753,109 @@ fn a_function_is_granted_what_its_environment_names_and_nothing_it_does_not() {
         );
     }
 }
+
+/// The template's resources of `kind`, as `(logical id, properties)`.
+fn resources_of(t: &Value, kind: &str) -> Vec<(String, Value)> {
+    t["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(id, r)| {
+            (
+                id.as_str().unwrap_or_default().to_owned(),
+                r["Properties"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Every Rust source file under `dir`, with its text.
+fn sources(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .expect("a source directory")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            found.push((path.display().to_string(), text));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_function_has_error_and_throttle_alarms() {
+    let t = template();
+    let alarms = resources_of(&t, "AWS::CloudWatch::Alarm");
+    for (id, _) in functions(&t) {
+        for metric in ["Errors", "Throttles"] {
+            let alarm = alarms.iter().find(|(_, a)| {
+                a["Namespace"] == "AWS/Lambda"
+                    && a["MetricName"] == metric
+                    && list(&a["Dimensions"])
+                        .iter()
+                        .any(|d| intrinsic(&d["Value"]) == ("Ref".into(), id.clone()))
+            });
+            assert!(alarm.is_some(), "{id} has no {metric} alarm");
+        }
+    }
+    for (alarm, a) in &alarms {
+        assert_eq!(
+            list(&a["AlarmActions"]).len(),
+            1,
+            "{alarm} notifies the alarm topic"
+        );
+    }
+}
+
+/// The log lines the metric filters count are the ones the code writes: a renamed message
+/// or field would otherwise leave an alarm that can never fire.
+#[test]
+fn the_failure_metrics_count_log_lines_the_code_writes() {
+    let t = template();
+    let code = sources(&root().join("shared/src"));
+    let filters = resources_of(&t, "AWS::Logs::MetricFilter");
+    assert!(
+        filters.len() >= 2,
+        "refresh and publish failures are counted"
+    );
+    for (id, filter) in filters {
+        let pattern = filter["FilterPattern"].as_str().expect("a pattern");
+        let messages: Vec<&str> = pattern
+            .split("$.message = \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(!messages.is_empty(), "{id} selects lines by message");
+        let value = list(&filter["MetricTransformations"])[0]["MetricValue"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for message in messages {
+            let writers: Vec<&(String, String)> = code
+                .iter()
+                .filter(|(_, text)| text.contains(&format!("\"{message}\"")))
+                .collect();
+            assert!(!writers.is_empty(), "{id}: no code logs \"{message}\"");
+            // A value taken from a field: the line that logs the message has that field.
+            if let Some(field) = value.strip_prefix("$.") {
+                assert!(
+                    writers.iter().any(|(_, text)| {
+                        text.split(&format!("\"{message}\""))
+                            .next()
+                            .is_some_and(|before| {
+                                let call = before.rsplit("tracing::").next().unwrap_or_default();
+                                call.contains(&format!("{field} ="))
+                            })
+                    }),
+                    "{id}: the \"{message}\" line has no `{field}` field"
+                );
+            }
+        }
+    }
+}
