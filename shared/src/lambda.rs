@@ -18,11 +18,14 @@
 mod init_error;
 mod insights;
 mod meta;
+mod meta_secret;
 mod publish;
 mod refresh;
+mod warm;
 
 pub use insights::{EngagementPorts, insights, insights_router};
 pub use meta::{MetaPorts, meta, meta_router};
+pub use meta_secret::{META_SECRET_ID_VAR, MetaSecrets};
 pub use publish::{PostsPorts, publish, publish_router, publish_worker};
 pub use refresh::refresh;
 
@@ -128,6 +131,15 @@ impl Function {
     fn needs_meta_app(self) -> bool {
         matches!(self, Self::Initiate | Self::Callback | Self::Meta)
     }
+
+    /// Whether the function reads the Meta secret (`IGC_META_SECRET_ID`) at init: those
+    /// that need an app, plus `share` (revoking a grant on disconnect) and `refresh`
+    /// (`debug_token`), which use the Facebook app's secret when it is configured. The
+    /// others call Meta with account tokens only and ignore the variable, so their roles
+    /// need no `secretsmanager:GetSecretValue`.
+    pub fn reads_meta_secret(self) -> bool {
+        self.needs_meta_app() || matches!(self, Self::Share | Self::Refresh)
+    }
 }
 
 /// Why a function refused to start. Names variables, never echoes a value.
@@ -153,6 +165,39 @@ pub enum InitError {
     /// The Graph client could not be built.
     #[error("cannot build the Graph client: {0}")]
     Graph(MetaError),
+    /// The Meta secret (`IGC_META_SECRET_ID`) could not be read or is not the expected
+    /// JSON object. Names the secret, never a value.
+    #[error("cannot use the Meta secret {secret_id} (IGC_META_SECRET_ID): {reason}")]
+    MetaSecret { secret_id: String, reason: String },
+    /// The Meta secret lacks the app secret of an app id the function is configured with.
+    #[error(
+        "the Meta secret {secret_id} (IGC_META_SECRET_ID) has no `{key}`, which the \
+         {function} function needs because {needed_by} is set; add the key to the secret \
+         or unset {needed_by}"
+    )]
+    MetaSecretKey {
+        function: &'static str,
+        secret_id: String,
+        key: &'static str,
+        needed_by: &'static str,
+    },
+}
+
+/// Fails with the first variable `function` requires that `get` lacks.
+fn check_required(
+    function: Function,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<(), InitError> {
+    for &(var, why) in function.required() {
+        if get(var).is_none_or(|v| v.trim().is_empty()) {
+            return Err(InitError::Missing {
+                function: function.name(),
+                var,
+                why,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads and checks the configuration of `function` through `get` (the process environment
@@ -162,15 +207,7 @@ pub fn settings_for(
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<Settings, InitError> {
     let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-    for &(var, why) in function.required() {
-        if get(var).is_none() {
-            return Err(InitError::Missing {
-                function: function.name(),
-                var,
-                why,
-            });
-        }
-    }
+    check_required(function, get)?;
     let settings = Settings::from_lookup(get)?;
     if function.needs_meta_app()
         && settings.meta.facebook_app.is_none()
@@ -281,9 +318,57 @@ pub fn share_router(settings: &Settings, ports: SharePorts) -> Router {
 }
 
 /// The SDK configuration, loaded once per process. It honours the standard variables
-/// (`AWS_REGION`, `AWS_ENDPOINT_URL`, credentials), so tests point it at moto.
+/// (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and the like,
+/// credentials), so tests point it at moto or a stand-in.
 async fn aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// What every function's init starts from: its checked settings and the SDK configuration.
+pub(crate) struct Boot {
+    pub(crate) settings: Settings,
+    pub(crate) aws: aws_config::SdkConfig,
+}
+
+/// Checks the required variables (before any network call), loads the SDK configuration,
+/// reads the Meta secret once when the function uses one and `IGC_META_SECRET_ID` names it
+/// (its values win over the plain variables), and checks the settings.
+pub(crate) async fn boot(function: Function) -> Result<Boot, InitError> {
+    check_required(function, env)?;
+    let aws = aws_config().await;
+    let secret_id = env(META_SECRET_ID_VAR)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let settings = match secret_id {
+        Some(id) if function.reads_meta_secret() => {
+            let secrets =
+                meta_secret::read(&aws_sdk_secretsmanager::Client::new(&aws), &id).await?;
+            settings_for(function, secrets.layer(function.name(), env)?)?
+        }
+        Some(_) => settings_for(function, without_secretless_apps(env))?,
+        None => settings_for(function, env)?,
+    };
+    Ok(Boot { settings, aws })
+}
+
+/// The configuration of a function that does not read the Meta secret although one is
+/// named: an app id whose secret is only in that secret (no plain variable) is ignored
+/// rather than refused as half an app, so one environment can serve every function (as the
+/// tests' `cargo lambda watch` does) and such a function runs without app credentials.
+fn without_secretless_apps(
+    get: impl Fn(&str) -> Option<String>,
+) -> impl Fn(&str) -> Option<String> {
+    move |k: &str| {
+        let secret_var = match k {
+            "IGC_META_APP_ID" => Some("IGC_META_APP_SECRET"),
+            "IGC_INSTAGRAM_APP_ID" => Some("IGC_INSTAGRAM_APP_SECRET"),
+            _ => None,
+        };
+        match secret_var {
+            Some(var) if get(var).is_none_or(|v| v.trim().is_empty()) => None,
+            _ => get(k),
+        }
+    }
 }
 
 /// The table name; [`settings_for`] made sure it is there.
@@ -305,12 +390,10 @@ fn graph(settings: &Settings) -> Result<Arc<dyn Meta>, InitError> {
 
 /// `initiate` on AWS: DynamoDB for pending logins, the Graph client to build Meta's URLs.
 pub async fn initiate() -> Result<Router, InitError> {
-    let settings = settings_for(Function::Initiate, env)?;
-    let aws = aws_config().await;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        table(&settings, Function::Initiate)?,
-    );
+    let Boot { settings, aws } = boot(Function::Initiate).await?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb)]).await;
+    let store = DynamoStore::new(dynamodb, table(&settings, Function::Initiate)?);
     initiate_router(
         &settings,
         Arc::new(store),
@@ -321,18 +404,20 @@ pub async fn initiate() -> Result<Router, InitError> {
 
 /// `callback` on AWS: DynamoDB, the KMS sealer and the Graph client.
 pub async fn callback() -> Result<Router, InitError> {
-    let settings = settings_for(Function::Callback, env)?;
-    let aws = aws_config().await;
-    let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        table(&settings, Function::Callback)?,
-    ));
+    let Boot { settings, aws } = boot(Function::Callback).await?;
     let key_id = settings.kms_key_id.clone().ok_or(InitError::Missing {
         function: Function::Callback.name(),
         var: "IGC_KMS_KEY_ID",
         why: "the KMS key that wraps token data keys",
     })?;
-    let sealer = KmsSealer::new(aws_sdk_kms::Client::new(&aws), key_id);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let kms = aws_sdk_kms::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb), warm::kms(&kms, &key_id)]).await;
+    let store = Arc::new(DynamoStore::new(
+        dynamodb,
+        table(&settings, Function::Callback)?,
+    ));
+    let sealer = KmsSealer::new(kms, key_id);
     Ok(callback_router(
         store.clone(),
         store,
@@ -344,12 +429,10 @@ pub async fn callback() -> Result<Router, InitError> {
 
 /// `list` on AWS: a DynamoDB reader and nothing else (no KMS client, no Graph client).
 pub async fn list() -> Result<Router, InitError> {
-    let settings = settings_for(Function::List, env)?;
-    let aws = aws_config().await;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        table(&settings, Function::List)?,
-    );
+    let Boot { settings, aws } = boot(Function::List).await?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb)]).await;
+    let store = DynamoStore::new(dynamodb, table(&settings, Function::List)?);
     let store = Arc::new(store);
     Ok(list_router(&settings, store.clone(), store))
 }
@@ -357,10 +440,11 @@ pub async fn list() -> Result<Router, InitError> {
 /// `share` on AWS: DynamoDB (accounts, grants, audit entries; never a token), no KMS client;
 /// the Graph client only revokes a Facebook user's grant on disconnect, with the app token.
 pub async fn share() -> Result<Router, InitError> {
-    let settings = settings_for(Function::Share, env)?;
-    let aws = aws_config().await;
+    let Boot { settings, aws } = boot(Function::Share).await?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb)]).await;
     let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
+        dynamodb,
         table(&settings, Function::Share)?,
     ));
     Ok(share_router(
@@ -505,6 +589,22 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_function_that_does_not_read_the_meta_secret_ignores_app_ids_whose_secret_it_holds() {
+        let env = lookup(&[
+            ("IGC_TABLE_NAME", "t"),
+            ("IGC_KMS_KEY_ID", "alias/igconnect"),
+            ("IGC_META_APP_ID", "1234"),
+            ("IGC_INSTAGRAM_APP_ID", "5678"),
+            ("IGC_INSTAGRAM_APP_SECRET", "from-a-variable"),
+        ]);
+        assert!(!Function::Publish.reads_meta_secret());
+        let settings = settings_for(Function::Publish, without_secretless_apps(env))
+            .expect("starts without the Facebook app");
+        assert!(settings.meta.facebook_app.is_none());
+        assert!(settings.meta.instagram_app.is_some());
     }
 
     #[test]

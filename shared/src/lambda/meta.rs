@@ -6,7 +6,7 @@
 //! one, so it gets the store as [`AccountRemoval`] and [`DeletionRequests`] and no KMS
 //! client, no token reader and no Graph client at all.
 
-use super::{Function, InitError, aws_config, env, settings_for, table};
+use super::{Boot, Function, InitError, boot, table, warm};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::config::Settings;
 use crate::http::{MetaCallbacks, MetaState, finish, meta_routes};
@@ -44,10 +44,11 @@ pub fn meta_router(settings: &Settings, ports: MetaPorts) -> Router {
 /// `meta` on AWS: DynamoDB (accounts across tenants through the grantor index, deletion
 /// requests), no KMS client, no Graph client.
 pub async fn meta() -> Result<Router, InitError> {
-    let settings = settings_for(Function::Meta, env)?;
-    let aws = aws_config().await;
+    let Boot { settings, aws } = boot(Function::Meta).await?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb)]).await;
     let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
+        dynamodb,
         table(&settings, Function::Meta)?,
     ));
     Ok(meta_router(
@@ -65,6 +66,7 @@ pub async fn meta() -> Result<Router, InitError> {
 mod tests {
     use super::*;
     use crate::adapters::sqlite::SqliteStore;
+    use crate::lambda::settings_for;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use std::collections::HashMap;

@@ -2,9 +2,7 @@
 //! `publish-worker` (a pass over due posts, run by an EventBridge schedule every minute).
 //! Both unseal tokens, so both get the KMS client; neither gets the access writer.
 
-use super::{
-    Function, InitError, authenticator, aws_config, env, init_failed, settings_for, table,
-};
+use super::{Boot, Function, InitError, authenticator, boot, init_failed, table, warm};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
@@ -82,29 +80,33 @@ pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
     )
 }
 
-struct Clients {
-    settings: Settings,
-    store: Arc<DynamoStore>,
-    sealer: Arc<KmsSealer>,
-    graph: Arc<GraphClient>,
+/// The clients of the functions that unseal tokens, built once at init.
+pub(super) struct Clients {
+    pub(super) settings: Settings,
+    /// The SDK configuration, for a function that builds one more client (`refresh`'s
+    /// EventBridge client) without loading it again.
+    pub(super) aws: aws_config::SdkConfig,
+    pub(super) store: Arc<DynamoStore>,
+    pub(super) sealer: Arc<KmsSealer>,
+    pub(super) graph: Arc<GraphClient>,
 }
 
-async fn clients(function: Function) -> Result<Clients, InitError> {
-    let settings = settings_for(function, env)?;
-    let aws = aws_config().await;
-    let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        table(&settings, function)?,
-    ));
+pub(super) async fn clients(function: Function) -> Result<Clients, InitError> {
+    let Boot { settings, aws } = boot(function).await?;
     let key_id = settings.kms_key_id.clone().ok_or(InitError::Missing {
         function: function.name(),
         var: "IGC_KMS_KEY_ID",
         why: "the KMS key that wraps token data keys",
     })?;
-    let sealer = Arc::new(KmsSealer::new(aws_sdk_kms::Client::new(&aws), key_id));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let kms = aws_sdk_kms::Client::new(&aws);
+    warm::warm_up(vec![warm::dynamodb(&dynamodb), warm::kms(&kms, &key_id)]).await;
+    let store = Arc::new(DynamoStore::new(dynamodb, table(&settings, function)?));
+    let sealer = Arc::new(KmsSealer::new(kms, key_id));
     let graph = Arc::new(GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?);
     Ok(Clients {
         settings,
+        aws,
         store,
         sealer,
         graph,

@@ -3,7 +3,7 @@
 //! delivers the outbox: the events this pass made and any another function left behind
 //! (put on the EventBridge bus named by `IGC_EVENT_BUS`, or logged when none is set).
 
-use super::publish::{budget, function_clients};
+use super::publish::{Clients, budget, clients};
 use super::{Function, init_failed};
 use crate::adapters::eventbridge::EventBridgeSink;
 use crate::adapters::webhook::LogSink;
@@ -24,18 +24,21 @@ const DELIVERY_BATCH: u32 = 500;
 /// went out.
 pub async fn refresh() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::Json);
-    let (settings, store, sealer, graph) = match function_clients(Function::Refresh).await {
+    let Clients {
+        settings,
+        aws,
+        store,
+        sealer,
+        graph,
+    } = match clients(Function::Refresh).await {
         Ok(c) => c,
         Err(e) => return Err(init_failed(e).await),
     };
     let sink: Arc<dyn EventSink> = match &settings.event_bus {
-        Some(bus) => {
-            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            Arc::new(EventBridgeSink::new(
-                aws_sdk_eventbridge::Client::new(&aws),
-                bus.clone(),
-            ))
-        }
+        Some(bus) => Arc::new(EventBridgeSink::new(
+            aws_sdk_eventbridge::Client::new(&aws),
+            bus.clone(),
+        )),
         None => Arc::new(LogSink),
     };
     let policy = PassPolicy {

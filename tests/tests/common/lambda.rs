@@ -14,6 +14,7 @@ use igconnect::conformance::moto;
 use igconnect_blackbox::{Consent, Form, igconnect_bin, param};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -216,6 +217,23 @@ pub struct GatewayResponse {
 }
 
 impl GatewayResponse {
+    /// The response a function handed the runtime (`statusCode`, `headers`, `body`).
+    pub fn from_invocation(v: &Value) -> Self {
+        let headers = v["headers"]
+            .as_object()
+            .map(|h| {
+                h.iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            status: v["statusCode"].as_u64().expect("statusCode") as u16,
+            headers,
+            body: v["body"].as_str().unwrap_or("").to_owned(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -244,6 +262,9 @@ impl Stack {
     }
 
     /// The stack with `extra` added to (or overriding) the functions' environment.
+    ///
+    /// As on AWS, the functions get the Meta app secrets from Secrets Manager (a secret
+    /// on moto, named by `IGC_META_SECRET_ID`), never from a variable.
     pub async fn start_with(extra: &[(&'static str, &str)]) -> Self {
         venv_tool("moto_server");
         venv_tool("cargo-lambda");
@@ -253,6 +274,7 @@ impl Stack {
             .await
             .expect("create the table on moto");
         let key_id = moto::kms_key().await;
+        let secret_id = meta_secret().await;
         let sandbox = Sandbox::start();
 
         let mut env: Vec<(&str, String)> = moto::child_env();
@@ -265,9 +287,8 @@ impl Stack {
                 "https://app.example.com".to_owned(),
             ),
             ("IGC_META_APP_ID", "sandbox-facebook-app".to_owned()),
-            ("IGC_META_APP_SECRET", FACEBOOK_SECRET.to_owned()),
             ("IGC_INSTAGRAM_APP_ID", "sandbox-instagram-app".to_owned()),
-            ("IGC_INSTAGRAM_APP_SECRET", INSTAGRAM_SECRET.to_owned()),
+            ("IGC_META_SECRET_ID", secret_id),
             ("IGC_FACEBOOK_DIALOG_URL", sandbox.url("facebook-www/")),
             ("IGC_FACEBOOK_GRAPH_URL", sandbox.url("facebook-graph/")),
             ("IGC_INSTAGRAM_AUTH_URL", sandbox.url("instagram-www/")),
@@ -317,19 +338,7 @@ impl Stack {
         );
         let v: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{function} answered no JSON ({e}): {text}"));
-        let headers = v["headers"]
-            .as_object()
-            .map(|h| {
-                h.iter()
-                    .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        GatewayResponse {
-            status: v["statusCode"].as_u64().expect("statusCode") as u16,
-            headers,
-            body: v["body"].as_str().unwrap_or("").to_owned(),
-        }
+        GatewayResponse::from_invocation(&v)
     }
 
     /// Invokes `function` with the event in `data_file` (relative to the workspace root)
@@ -379,39 +388,85 @@ impl Stack {
     /// Opens the consent page the way a browser follows `authorization_url`, allows, and
     /// returns where the sandbox sends the browser (our callback URL with code and state).
     pub async fn consent(&self, authorization_url: &Url) -> Url {
-        assert!(
-            authorization_url
-                .as_str()
-                .starts_with(self.sandbox.base.as_str()),
-            "initiate must point at the configured Meta (the sandbox): {authorization_url}"
-        );
-        let page = self
-            .http
-            .get(authorization_url.clone())
-            .send()
-            .await
-            .expect("consent page");
-        assert_eq!(page.status(), 200, "consent page");
-        let form = Form::parse(&page.text().await.expect("html"), authorization_url);
-        let decided = self
-            .http
-            .post(form.action.clone())
-            .form(&form.submission(&Consent::allow()))
-            .send()
-            .await
-            .expect("decision");
-        assert_eq!(
-            decided.status(),
-            303,
-            "the sandbox redirects after a decision"
-        );
-        let location = decided
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("Location");
-        Url::parse(location).expect("absolute Location")
+        consent(&self.http, &self.sandbox, authorization_url).await
     }
+}
+
+/// The functions of a stack, however they run (`cargo lambda watch`, or the binaries of a
+/// deployed template under a runtime API stand-in), as the login flow drives them.
+pub trait Functions {
+    /// Invokes `function` with the API Gateway `event`; its response.
+    fn call(&self, function: &str, event: &Value) -> impl Future<Output = GatewayResponse>;
+    /// The browser's round trip through the sandbox's consent page.
+    fn allow(&self, authorization_url: &Url) -> impl Future<Output = Url>;
+}
+
+impl Functions for Stack {
+    async fn call(&self, function: &str, event: &Value) -> GatewayResponse {
+        self.invoke(function, event).await
+    }
+
+    async fn allow(&self, authorization_url: &Url) -> Url {
+        self.consent(authorization_url).await
+    }
+}
+
+/// Opens the consent page the way a browser follows `authorization_url`, allows, and
+/// returns where the sandbox sends the browser (our callback URL with code and state).
+pub async fn consent(http: &reqwest::Client, sandbox: &Sandbox, authorization_url: &Url) -> Url {
+    assert!(
+        authorization_url
+            .as_str()
+            .starts_with(sandbox.base.as_str()),
+        "initiate must point at the configured Meta (the sandbox): {authorization_url}"
+    );
+    let page = http
+        .get(authorization_url.clone())
+        .send()
+        .await
+        .expect("consent page");
+    assert_eq!(page.status(), 200, "consent page");
+    let form = Form::parse(&page.text().await.expect("html"), authorization_url);
+    let decided = http
+        .post(form.action.clone())
+        .form(&form.submission(&Consent::allow()))
+        .send()
+        .await
+        .expect("decision");
+    assert_eq!(
+        decided.status(),
+        303,
+        "the sandbox redirects after a decision"
+    );
+    let location = decided
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("Location");
+    Url::parse(location).expect("absolute Location")
+}
+
+/// The Meta app secrets as the deployment keeps them: one Secrets Manager secret (on moto)
+/// holding a JSON object, with a key igconnect does not read; returns its ARN.
+pub async fn meta_secret() -> String {
+    let client = aws_sdk_secretsmanager::Client::new(&moto::sdk_config());
+    let value = json!({
+        "facebook_app_secret": FACEBOOK_SECRET,
+        "instagram_app_secret": INSTAGRAM_SECRET,
+        "webhook_verify_token": "sandbox-verify-token",
+        "note": "ignored by igconnect",
+    });
+    let created = client
+        .create_secret()
+        .name(moto::unique_name("igconnect/meta"))
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .expect("create the Meta secret on moto");
+    created
+        .arn()
+        .expect("moto names the secret's ARN")
+        .to_owned()
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -496,9 +551,9 @@ pub fn with_body(mut event: Value, body: &Value) -> Value {
 
 /// initiate -> consent -> callback, asserting the redirect back to the app; the number of
 /// accounts the callback reports.
-pub async fn connect(stack: &Stack, c: &Claims<'_>, login: &str, owner: &str) -> u32 {
+pub async fn connect(stack: &impl Functions, c: &Claims<'_>, login: &str, owner: &str) -> u32 {
     let started = stack
-        .invoke("initiate", &initiate_event(c, login, owner))
+        .call("initiate", &initiate_event(c, login, owner))
         .await;
     assert_eq!(started.status, 200, "initiate: {}", started.body);
     let authorization_url = Url::parse(
@@ -508,14 +563,14 @@ pub async fn connect(stack: &Stack, c: &Claims<'_>, login: &str, owner: &str) ->
     )
     .expect("URL");
 
-    let back = stack.consent(&authorization_url).await;
+    let back = stack.allow(&authorization_url).await;
     assert!(
         back.as_str().starts_with(REDIRECT_URI),
         "the sandbox sends the browser to IGC_REDIRECT_URI: {back}"
     );
     assert!(param(&back, "code").is_some() && param(&back, "state").is_some());
 
-    let done = stack.invoke("callback", &callback_event(&back)).await;
+    let done = stack.call("callback", &callback_event(&back)).await;
     assert_eq!(done.status, 302, "callback: {}", done.body);
     let to_app = done.location();
     assert!(to_app.as_str().starts_with(RETURN_TO), "{to_app}");
