@@ -320,8 +320,19 @@ pub fn share_router(settings: &Settings, ports: SharePorts) -> Router {
 /// The SDK configuration, loaded once per process. It honours the standard variables
 /// (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and the like,
 /// credentials), so tests point it at moto or a stand-in.
+///
+/// Stalled-stream protection is off: it watches every response body's throughput with a
+/// timer of its own, CPU on each call, and guards against large downloads stalling
+/// mid-body. The functions' answers from DynamoDB, KMS, Secrets Manager and EventBridge are
+/// small JSON documents read at once, and a call that hangs anyway is still ended by the
+/// invocation's timeout.
 async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
+        .load()
+        .await
 }
 
 /// What every function's init starts from: its checked settings and the SDK configuration.

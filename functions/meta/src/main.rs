@@ -5,7 +5,9 @@
 //! Everything but the entry point lives in `igconnect::lambda`. It revokes and deletes
 //! accounts, destroying their tokens without reading them, so it builds no KMS client.
 
-#[tokio::main]
+// One invocation at a time per environment: a single-threaded runtime spares the CPU of
+// waking worker threads and moving tasks between them (docs/lambda.md, Benchmark).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     igconnect::lambda::run(igconnect::lambda::meta()).await
 }

@@ -5,7 +5,9 @@
 //! account it publishes to (KMS Decrypt, once per attempt) and writes posts; it cannot
 //! change grants or owners.
 
-#[tokio::main]
+// One invocation at a time per environment: a single-threaded runtime spares the CPU of
+// waking worker threads and moving tasks between them (docs/lambda.md, Benchmark).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     igconnect::lambda::run(igconnect::lambda::publish()).await
 }
