@@ -155,6 +155,11 @@ fn lambda_env(
     env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
     env.push(("AWS_ENDPOINT_URL".into(), aws.to_owned()));
     env.extend(config.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    // glibc's allocator tuning, passed through to compare (e.g.
+    // `glibc.malloc.trim_threshold=...`): the template can set the same variable.
+    if let Ok(tunables) = std::env::var("GLIBC_TUNABLES") {
+        env.push(("GLIBC_TUNABLES".into(), tunables));
+    }
     env
 }
 
