@@ -1,8 +1,7 @@
 //! `igconnect serve`: the whole product on one port with embedded defaults. It mounts the
 //! same routers the Lambda functions use, the Meta sandbox under `/sandbox` (for every login
-//! path without real app credentials), and a start page at `/`.
+//! path without real app credentials), and the Integrations page (`web/app/`) at `/`.
 
-use axum::response::Html;
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::{MetaConfig, Settings};
 use igconnect::domain::AllowedOrigins;
@@ -22,6 +21,7 @@ use std::sync::Arc;
 use url::Url;
 
 pub mod backends;
+pub mod web;
 
 pub use backends::StackArgs;
 
@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// something to show: `true` or `false`.
     #[arg(long, env = "IGC_SANDBOX_SEED_MEDIA", default_value_t = true, action = clap::ArgAction::Set)]
     sandbox_seed_media: bool,
+    /// Whether the page offers a development sign-in (`POST /dev/token`: a token for any
+    /// tenant, user and role). Default: on when bound to a loopback address, off otherwise.
+    #[arg(long, env = "IGC_DEV_SIGN_IN", action = clap::ArgAction::Set)]
+    dev_sign_in: Option<bool>,
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {
@@ -118,6 +122,15 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         &secret,
         &settings.jwt,
     ))));
+    // Anyone who can reach the server may mint a token of any tenant: only where that is
+    // the person at the keyboard, unless asked for.
+    let dev_sign_in = args
+        .dev_sign_in
+        .unwrap_or(addr.ip().is_loopback())
+        .then(|| web::DevSignIn {
+            secret: secret.clone(),
+            jwt: settings.jwt.clone(),
+        });
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let policy = publish_policy(&settings);
     let store = backends.store;
@@ -228,7 +241,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         api.merge(http::sync_routes(sync))
             .merge(insights)
             .merge(http::meta_routes(meta_callbacks))
-            .route("/", axum::routing::get(start_page))
+            .merge(web::routes(dev_sign_in.clone()))
             .nest("/sandbox", sandbox.router()),
     );
 
@@ -246,6 +259,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             "  Meta sandbox at {sandbox_base} for: {}",
             sandboxed.join(", ")
         );
+    }
+    if dev_sign_in.is_some() {
+        println!("  Integrations page: {origin} (sign in as any dev user)");
+    } else {
+        println!("  Integrations page: {origin} (dev sign-in off: IGC_DEV_SIGN_IN=true)");
     }
     println!(
         "  get a dev token: {} token --data-dir {} --tenant acme --user alice --role owner",
@@ -362,8 +380,4 @@ async fn shutdown() {
         _ = term => {},
     }
     tracing::info!("shutting down");
-}
-
-async fn start_page() -> Html<&'static str> {
-    Html(include_str!("serve/start.html"))
 }
