@@ -34,6 +34,38 @@ const SCHEDULE_CODES = new Set(['publish_at_in_past', 'invalid_publish_at']);
 const MEDIA_CODES = new Set(['empty_media', 'invalid_media_count', 'unknown_media_kind', 'reel_in_carousel', 'reel_needs_video',
   'image_post_needs_image', 'invalid_media_url', 'media_url_not_https', 'alt_text_not_allowed', 'alt_text_too_long']);
 
+/** Where the page's own sample images are served from. */
+const SAMPLE_PATH = /^\/samples\/([a-z0-9-]+\.svg)$/;
+
+/**
+ * A sample's address for a post. Instagram needs HTTPS: behind HTTPS the page's own copy is
+ * used (Meta downloads it); on a plain-HTTP local server the sandbox's never-fetched host
+ * stands in, since the sandbox checks the address but never downloads it.
+ * @param {string} file
+ */
+export function sampleUrl(file) {
+  return location.protocol === 'https:' ? `${location.origin}/samples/${file}` : `https://sandbox.igconnect.invalid/samples/${file}`;
+}
+
+/**
+ * What to load to preview an image address: the page's own copy of a sample, the address
+ * itself when the browser can load it, else nothing.
+ * @param {string} url
+ * @returns {string | null}
+ */
+export function previewSource(url) {
+  try {
+    const parsed = new URL(url);
+    const sample = SAMPLE_PATH.exec(parsed.pathname);
+    if (sample && (parsed.host === location.host || parsed.hostname === 'sandbox.igconnect.invalid')) {
+      return new URL(`samples/${sample[1]}`, location.href).href;
+    }
+    return loadable(url) && /^https?:$/.test(parsed.protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 /** @returns {string} */
 function newKey() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -60,8 +92,9 @@ function preview(row, index) {
   const url = row.url.trim();
   if (!url) return h('div', { class: 'tile', 'aria-hidden': 'true' }, 'No media yet');
   if (row.kind === 'video') return h('div', { class: 'tile tile-video', role: 'img', 'aria-label': `Video ${index + 1}: ${fileName(url)}` }, fileName(url));
-  if (!loadable(url) || !/^https?:\/\//i.test(url)) return h('div', { class: 'tile', role: 'img', 'aria-label': `Image ${index + 1}: ${fileName(url)}` }, fileName(url));
-  const img = h('img', { class: 'tile', src: url, alt: row.alt || `Preview of image ${index + 1}`, width: 84, height: 84 });
+  const source = previewSource(url);
+  if (!source) return h('div', { class: 'tile', role: 'img', 'aria-label': `Image ${index + 1}: ${fileName(url)}` }, fileName(url));
+  const img = h('img', { class: 'tile', src: source, alt: row.alt || `Preview of image ${index + 1}`, width: 84, height: 84 });
   img.addEventListener('error', () => img.replaceWith(h('div', { class: 'tile', role: 'img', 'aria-label': `Image ${index + 1} could not be previewed` }, 'No preview')), { once: true });
   return img;
 }
@@ -111,7 +144,7 @@ export function openComposer(ctx, account, onPublished) {
     const samples = h('div', { class: 'samples' }, h('span', { class: 'small muted' }, 'Use a sample:'),
       ...SAMPLES.map((s) => h('button', {
         type: 'button', class: 'button button-small', 'aria-label': `Use the ${s.label.toLowerCase()} sample image`,
-        onclick: () => useSample(`${location.origin}/samples/${s.file}`),
+        onclick: () => useSample(sampleUrl(s.file)),
       }, s.label)));
 
     const caption = h('textarea', { name: 'caption', rows: 4, maxlength: MAX_CAPTION_CHARS * 2 });
@@ -354,7 +387,11 @@ export function openComposer(ctx, account, onPublished) {
       after.hidden = false;
       replace(after,
         h('button', { type: 'button', class: 'button', onclick: reset }, 'Publish another'),
-        h('a', { class: 'button', href: `#/accounts/${encodeURIComponent(account.id)}`, onclick: () => dialog.close() }, 'See post history'),
+        h('a', { class: 'button', href: `#/accounts/${encodeURIComponent(account.id)}`, onclick: () => {
+          // The history page loads the posts itself; no reload on close, so it renders once.
+          created = false;
+          dialog.close();
+        } }, 'See post history'),
         h('button', { type: 'button', class: 'button button-primary', onclick: () => dialog.close() }, 'Done'));
     }
 

@@ -2,10 +2,11 @@
 // comments, and canceling a scheduled post.
 
 import { describeError, ApiError } from './api.js';
-import { h, replace, time, busy, confirmDialog, toast, inlineError, loadable, formatNumber, formatDateTime } from './dom.js';
+import { h, replace, time, busy, confirmDialog, toast, inlineError, formatNumber, formatDateTime } from './dom.js';
 import { canPublish } from './cards.js';
 import { openComments } from './comments.js';
 import { watchPost, FINAL } from './progress.js';
+import { previewSource } from './compose.js';
 
 /**
  * @typedef {import('./main.js').Ctx} Ctx
@@ -74,8 +75,9 @@ function postItem(ctx, account, post, signal) {
 
   function render() {
     const first = post.media[0];
-    const thumb = first && first.kind === 'image' && loadable(first.url)
-      ? h('img', { class: 'tile', src: first.url, alt: first.alt_text || '', width: 64, height: 64 })
+    const source = first && first.kind === 'image' ? previewSource(first.url) : null;
+    const thumb = source
+      ? h('img', { class: 'tile', src: source, alt: first?.alt_text || '', width: 64, height: 64 })
       : h('div', { class: `tile${first?.kind === 'video' ? ' tile-video' : ''}`, 'aria-hidden': 'true' }, TYPE_LABEL[post.type]);
     const errorBox = h('div', {});
     const metricsBox = h('div', {});
