@@ -137,12 +137,16 @@ export async function axeViolations(page) {
 }
 
 /**
+ * Saves a screenshot of the whole page, or of one element (a dialog).
  * @param {import('playwright-core').Page} page
  * @param {string} name
+ * @param {import('playwright-core').Locator} [element]
  */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, element) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const path = join(screenshotDir, `${name}.png`);
+  if (element) await element.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
 }
 
 /**

@@ -44,7 +44,7 @@ export function countCaption(text) {
 export function captionProblems(text) {
   const c = countCaption(text);
   const problems = [];
-  if (c.chars > MAX_CAPTION_CHARS) problems.push(`The caption is ${c.chars - MAX_CAPTION_CHARS} characters too long.`);
+  if (c.chars > MAX_CAPTION_CHARS) problems.push(`The caption is ${c.chars - MAX_CAPTION_CHARS} character${c.chars - MAX_CAPTION_CHARS === 1 ? "" : "s"} too long (at most ${MAX_CAPTION_CHARS.toLocaleString("en")}).`);
   if (c.hashtags > MAX_HASHTAGS) problems.push(`Remove ${c.hashtags - MAX_HASHTAGS} hashtag${c.hashtags - MAX_HASHTAGS === 1 ? '' : 's'} (at most ${MAX_HASHTAGS}).`);
   if (c.mentions > MAX_MENTIONS) problems.push(`Remove ${c.mentions - MAX_MENTIONS} mention${c.mentions - MAX_MENTIONS === 1 ? '' : 's'} (at most ${MAX_MENTIONS}).`);
   return problems;

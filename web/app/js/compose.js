@@ -375,8 +375,8 @@ export function openComposer(ctx, account, onPublished) {
       const working = !FINAL.has(post.status) && post.status !== 'scheduled';
       showProgress(history, headings[post.status] ?? post.status, working);
       if (post.status === 'failed') {
-        const why = error ? describeError(error) : describeError(new ApiError(422, { code: post.failure?.code ?? 'meta_error', detail: post.failure?.message }));
-        append(progress, [h('p', { class: 'inline-error', role: 'alert' }, why, post.failure?.message && post.failure.message !== why ? h('span', { class: 'small' }, ` Instagram said: ${post.failure.message}`) : null)]);
+        const why = post.failure?.message || describeError(error ?? new ApiError(422, { code: post.failure?.code ?? 'meta_error' }));
+        append(progress, [h('p', { class: 'inline-error', role: 'alert' }, why)]);
       }
       if (post.status === 'published' && post.permalink) {
         append(progress, [h('p', { class: 'inline-success' }, 'It is live. ', h('a', { href: post.permalink, target: '_blank', rel: 'noopener' }, 'Open on Instagram'))]);

@@ -162,7 +162,7 @@ function postItem(ctx, account, post, signal) {
  * @param {{ code: string, message: string }} failure
  */
 export function failureText(failure) {
-  const plain = describeError(new ApiError(422, { code: failure.code, detail: failure.message }));
-  return h('p', { class: 'inline-error' }, plain,
-    failure.message && failure.message !== plain ? h('span', { class: 'small' }, ` (${failure.message})`) : null);
+  // igconnect's message already says what to do, in plain words; the code's own sentence
+  // stands in when there is none.
+  return h('p', { class: 'inline-error' }, failure.message || describeError(new ApiError(422, { code: failure.code })));
 }

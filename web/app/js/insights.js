@@ -10,9 +10,9 @@ import { h, svg, replace, formatCompact, formatNumber, formatDate, nextId, inlin
  * @typedef {{ label: string, color: string, values: { date: string, value: number }[] }} Line
  */
 
-const WIDTH = 640;
+const WIDTH = 520;
 const HEIGHT = 240;
-const PAD = { top: 16, right: 16, bottom: 30, left: 52 };
+const PAD = { top: 14, right: 14, bottom: 30, left: 52 };
 
 /** A round upper bound for an axis. @param {number} max */
 function niceMax(max) {
@@ -78,7 +78,7 @@ export function lineChart(title, lines, options = {}) {
     const value = lo + ((hi - lo) * i) / 4;
     const gy = y(value);
     chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: gy, y2: gy }));
-    chart.append(svg('text', { x: PAD.left - 8, y: gy + 4, 'text-anchor': 'end' }, formatCompact(Math.round(value))));
+    chart.append(svg('text', { x: PAD.left - 8, y: gy + 4, 'text-anchor': 'end' }, hi - lo < 5000 ? formatNumber(Math.round(value)) : formatCompact(Math.round(value))));
   }
   const labelDates = dates.length <= 2 ? dates : [dates[0], dates[Math.floor((dates.length - 1) / 2)], dates[dates.length - 1]];
   labelDates.forEach((date, i) => {

@@ -40,6 +40,7 @@ function showBanner(banner) {
 let currentRoute = null;
 window.addEventListener('hashchange', () => {
   if (!currentRoute) return;
+  showBanner(null);
   currentRoute();
   document.getElementById('main')?.focus();
 });
