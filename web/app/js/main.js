@@ -65,6 +65,7 @@ async function start() {
     try {
       const identity = await source.identity();
       const api = new Api(config.api_base, () => source.token(), () => source.forget());
+      renderSessionBox(identity);
       await run({ api, identity, config });
     } catch (error) {
       replace(view, h('section', { class: 'panel signin' }, h('h1', {}, 'Sign in to continue'), h('p', {}, describeError(error))));
@@ -90,13 +91,14 @@ async function start() {
 }
 
 /**
+ * Who is signed in; the host product signs people out itself, so only dev mode has a button.
  * @param {import('./auth.js').Identity} identity
- * @param {() => void} signOut
+ * @param {() => void} [signOut]
  */
 function renderSessionBox(identity, signOut) {
   replace(sessionBox,
     h('div', { class: 'who' }, h('strong', {}, identity.user), h('small', {}, `${identity.role} at ${identity.tenant}`)),
-    h('button', { type: 'button', class: 'button button-small', onclick: signOut }, 'Sign out'));
+    signOut ? h('button', { type: 'button', class: 'button button-small', onclick: signOut }, 'Sign out') : null);
 }
 
 /**
