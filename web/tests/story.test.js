@@ -285,6 +285,25 @@ test('disconnect an account after confirming', async () => {
   await card('sunrise.bakery').waitFor();
 });
 
+test('an account whose login Meta revoked needs re-auth, and reconnecting keeps it', async () => {
+  // The Instagram account's owner changes their password: Meta revokes every token.
+  const revoke = await fetch(`${server.origin}/sandbox/_inspect/revoke`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ig_user_id: '17841400000000201' }),
+  });
+  assert.equal(revoke.status, 200);
+  await card('pixel.cafe').getByRole('button', { name: 'Check now' }).click();
+  await card('pixel.cafe').getByText('Needs re-auth', { exact: true }).waitFor();
+  await card('pixel.cafe').getByText(/Reconnect to use this account again/).waitFor();
+  assert.equal(await card('pixel.cafe').getByRole('button', { name: 'Publish' }).count(), 0);
+  await screenshot(page, '11-needs-reauth', card('pixel.cafe'));
+  await card('pixel.cafe').getByRole('button', { name: 'Reconnect' }).click();
+  await page.getByRole('radio', { name: /@pixel\.cafe/ }).check();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('status', { name: 'Account connected' }).waitFor();
+  await card('pixel.cafe').getByText('Active', { exact: true }).waitFor();
+  assert.ok((await card('pixel.cafe').innerText()).includes('The company (acme)'), 'the owner is kept');
+});
+
 test('a team member sees what was shared with them, and only that', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Your user id').fill('bob');

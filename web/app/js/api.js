@@ -196,6 +196,11 @@ export class Api {
     return data;
   }
 
+  /** Checks the token at Meta now and syncs the profile. @param {string} id @returns {Promise<Account>} */
+  async sync(id) {
+    return (await this.request('POST', `/v1/accounts/${encodeURIComponent(id)}/sync`)).data;
+  }
+
   /** @param {string} id */
   async disconnect(id) {
     await this.request('DELETE', `/v1/accounts/${encodeURIComponent(id)}`);

@@ -97,6 +97,11 @@ function card(ctx, account) {
     actions.append(h('button', { type: 'button', class: 'button button-primary', onclick: () => openComposer(ctx, account) }, 'Publish'));
   }
   actions.append(h('a', { class: 'button', href: `#/accounts/${encodeURIComponent(account.id)}` }, 'Posts & insights'));
+  if (canPublish(account.permission) && account.status === 'active') {
+    const check = h('button', { type: 'button', class: 'button' }, 'Check now');
+    check.addEventListener('click', () => void checkAccount(ctx, account, check, errorBox));
+    actions.append(check);
+  }
   if (manage) {
     actions.append(h('button', { type: 'button', class: 'button', onclick: () => openShareDialog(ctx, account) }, 'Share'));
     const disconnect = h('button', { type: 'button', class: 'button button-ghost-danger' }, 'Disconnect');
@@ -135,6 +140,27 @@ function card(ctx, account) {
         : null,
     errorBox,
     actions);
+}
+
+/**
+ * Asks igconnect to check the login at Meta now and refresh the profile.
+ * @param {Ctx} ctx
+ * @param {Account} account
+ * @param {HTMLButtonElement} button
+ * @param {HTMLElement} errorBox
+ */
+async function checkAccount(ctx, account, button, errorBox) {
+  errorBox.replaceChildren();
+  await busy(button, async () => {
+    try {
+      const after = await ctx.api.sync(account.id);
+      if (after.status === 'active') toast(`@${account.username} is working; its profile is up to date.`, 'success');
+      else toast(`Instagram no longer accepts @${account.username}’s login. Reconnect it.`, 'error');
+      await ctx.reload();
+    } catch (error) {
+      replace(errorBox, h('p', { class: 'inline-error', role: 'alert' }, describeError(error)));
+    }
+  });
 }
 
 /**
