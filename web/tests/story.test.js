@@ -68,7 +68,7 @@ test('sign in as a dev user', async () => {
   await page.getByLabel('Company (tenant)').fill('acme');
   await page.getByLabel('Your user id').fill('alice');
   await page.getByLabel('Role').selectOption('owner');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Your user id').press('Enter');
   await page.getByRole('heading', { name: 'Instagram accounts' }).waitFor();
   await page.getByText('No account connected yet.').waitFor();
   assert.equal(await page.getByText('owner at acme').count(), 1);
@@ -122,7 +122,8 @@ test('share an account with a team member and narrow member access on a company 
   assert.equal(await dialog.getByRole('combobox', { name: 'Access for bob' }).inputValue(), 'view');
   await assertAccessible('the share dialog');
   await screenshot(page, '03-share', dialog);
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
 
   await card('pixel.cafe').getByRole('button', { name: 'Share' }).click();
   const company = page.getByRole('dialog', { name: 'Share @pixel.cafe' });
@@ -173,7 +174,8 @@ test('publish a carousel of two samples', async () => {
   assert.equal(await dialog.getByLabel('Media URL 1').inputValue(), SAMPLES + 'cafe.svg');
   assert.equal(await dialog.getByLabel('Media URL 2').inputValue(), SAMPLES + 'sunset.svg');
   await dialog.getByLabel('Caption').fill('This week in pictures');
-  await dialog.getByRole('button', { name: 'Publish now' }).click();
+  await dialog.getByRole('button', { name: 'Publish now' }).focus();
+  await page.keyboard.press('Enter');
   await dialog.getByRole('status').filter({ hasText: /^Published$/ }).waitFor();
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
