@@ -239,6 +239,11 @@ test('the account page charts followers, reach and views, and a post’s metrics
   const metrics = post.getByRole('definition');
   await metrics.first().waitFor();
   assert.ok((await post.getByRole('term').allInnerTexts()).includes('Reach'));
+  const media = page.getByRole('list', { name: 'Recent media of @sunrise.bakery' });
+  const seeded = media.getByRole('listitem').filter({ hasText: 'A quiet morning at @sunrise.bakery' });
+  await seeded.getByRole('button', { name: 'Metrics' }).click();
+  await seeded.getByRole('term').filter({ hasText: 'Reach' }).waitFor();
+  assert.ok(await media.getByRole('listitem').filter({ hasText: 'Fresh out of the oven' }).count() >= 1, 'what igconnect published is among the media');
   await assertAccessible('the account page');
   await screenshot(page, '08-account-insights');
 });

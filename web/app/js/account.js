@@ -5,6 +5,7 @@ import { statusBadge, loginLabel, ownerLabel, canPublish, PERMISSION_LABEL, reco
 import { openComposer } from './compose.js';
 import { renderInsights } from './insights.js';
 import { renderHistory } from './history.js';
+import { renderMedia } from './media.js';
 
 /**
  * @typedef {import('./main.js').Ctx} Ctx
@@ -27,6 +28,7 @@ export function renderAccountView(ctx, view, account) {
 
   const insightsBox = h('div', {});
   const historyBox = h('div', {});
+  const mediaBox = h('div', {});
   const errorBox = h('div', {});
   const actions = h('div', { class: 'card-actions' });
   if (account.status !== 'active') {
@@ -53,7 +55,11 @@ export function renderAccountView(ctx, view, account) {
       insightsBox),
     h('section', { class: 'section', 'aria-labelledby': 'history-title' },
       h('div', { class: 'section-title' }, h('h2', { id: 'history-title' }, 'Post history'), refresh),
-      historyBox));
+      historyBox),
+    h('section', { class: 'section', 'aria-labelledby': 'media-title' },
+      h('div', { class: 'section-title' }, h('h2', { id: 'media-title' }, 'Recent media on Instagram'), h('span', { class: 'small muted' }, 'Posts made outside igconnect too')),
+      mediaBox));
   void renderInsights(ctx, account, insightsBox);
   void renderHistory(ctx, account, historyBox, signal);
+  void renderMedia(ctx, account, mediaBox);
 }

@@ -29,6 +29,10 @@
  * @typedef {{ type: PostType, media: MediaItem[], caption?: string, publish_at?: string, options?: Record<string, unknown> }} PostRequest
  * @typedef {{ metric: string, period: string, values: { date: string, value: number }[] }} Series
  * @typedef {{ account_id: string, since: string, until: string, data: Series[], days_from_snapshots?: number, days_from_meta?: number }} AccountInsights
+ * @typedef {{
+ *   id: string, media_type?: string, media_product_type?: string, caption?: string, permalink?: string,
+ *   media_url?: string, thumbnail_url?: string, timestamp?: string, like_count?: number, comments_count?: number
+ * }} Media
  * @typedef {{ media: Record<string, unknown>, data: { metric: string, period: string, value: number }[] }} MediaInsights
  * @typedef {{ id: string, text: string, username?: string, timestamp?: string, like_count?: number, hidden: boolean, parent_id?: string, replies?: Comment[] }} Comment
  * @typedef {{ type?: string, title?: string, status?: number, code: string, detail?: string, post?: Post, scope?: string, action?: string }} Problem
@@ -284,6 +288,18 @@ export class Api {
       period: 'day',
     });
     return this.get(`/v1/accounts/${encodeURIComponent(id)}/insights?${query}`);
+  }
+
+  /** @param {string} id @returns {Promise<{ data: Media[], next_cursor?: string }>} */
+  media(id, cursor = '') {
+    const query = new URLSearchParams({ limit: '12' });
+    if (cursor) query.set('cursor', cursor);
+    return this.get(`/v1/accounts/${encodeURIComponent(id)}/media?${query}`);
+  }
+
+  /** @param {string} id @param {string} mediaId @returns {Promise<MediaInsights>} */
+  mediaInsights(id, mediaId) {
+    return this.get(`/v1/accounts/${encodeURIComponent(id)}/media/${encodeURIComponent(mediaId)}/insights`);
   }
 
   /** @param {string} id @param {string} mediaId @returns {Promise<{ data: Comment[], next_cursor?: string }>} */

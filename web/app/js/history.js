@@ -127,7 +127,7 @@ function postItem(ctx, account, post, signal) {
     await busy(button, async () => {
       try {
         const data = await ctx.api.postInsights(account.id, post.id);
-        replace(box, h('dl', { class: 'metrics', 'aria-label': 'Post metrics' }, ...data.data.map((m) => h('div', {}, h('dt', {}, METRIC_LABEL[m.metric] ?? m.metric), h('dd', {}, formatNumber(m.value))))));
+        replace(box, metricsList(data.data));
         button.setAttribute('aria-expanded', 'true');
       } catch (error) {
         replace(box, inlineError(describeError(error)));
@@ -165,4 +165,12 @@ export function failureText(failure) {
   // igconnect's message already says what to do, in plain words; the code's own sentence
   // stands in when there is none.
   return h('p', { class: 'inline-error' }, failure.message || describeError(new ApiError(422, { code: failure.code })));
+}
+
+/**
+ * A media's lifetime metrics as a definition list.
+ * @param {{ metric: string, value: number }[]} metrics
+ */
+export function metricsList(metrics) {
+  return h('dl', { class: 'metrics', 'aria-label': 'Metrics' }, ...metrics.map((m) => h('div', {}, h('dt', {}, METRIC_LABEL[m.metric] ?? m.metric), h('dd', {}, formatNumber(m.value)))));
 }
