@@ -2,7 +2,8 @@
 // comments, each one's metrics and its comments.
 
 import { describeError } from './api.js';
-import { h, replace, time, busy, inlineError, formatNumber, loadable, toast } from './dom.js';
+import { h, replace, time, busy, inlineError, formatNumber, toast } from './dom.js';
+import { previewSource } from './compose.js';
 import { openComments } from './comments.js';
 import { metricsList } from './history.js';
 
@@ -61,8 +62,9 @@ export async function renderMedia(ctx, account, container) {
 function mediaItem(ctx, account, media) {
   const titleId = `media-${media.id}-title`;
   const picture = media.thumbnail_url || media.media_url;
-  const thumb = loadable(picture)
-    ? h('img', { class: 'tile', src: picture, alt: '', width: 64, height: 64 })
+  const source = picture ? previewSource(picture) : null;
+  const thumb = source
+    ? h('img', { class: 'tile', src: source, alt: '', width: 64, height: 64 })
     : h('div', { class: `tile${media.media_type === 'VIDEO' ? ' tile-video' : ''}`, 'aria-hidden': 'true' }, kindLabel(media));
   const metricsBox = h('div', {});
   const actions = h('div', { class: 'post-actions' });
