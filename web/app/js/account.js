@@ -23,6 +23,7 @@ let leaving = null;
 export function renderAccountView(ctx, view, account) {
   leaving?.abort();
   leaving = new AbortController();
+  document.title = `@${account.username} · Integrations · igconnect`;
   const signal = leaving.signal;
   window.addEventListener('hashchange', () => leaving?.abort(), { once: true });
 

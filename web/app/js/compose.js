@@ -256,6 +256,7 @@ export function openComposer(ctx, account, onPublished) {
 
     function renderType() {
       const t = TYPES[type];
+      samples.hidden = !t.kinds.includes('image');
       captionField.hidden = !t.caption;
       reelOptions.hidden = type !== 'reel';
       renderRows();
@@ -330,19 +331,19 @@ export function openComposer(ctx, account, onPublished) {
     }
 
     /**
-     * @param {{ text: string | Node, state: 'done' | 'active' | 'failed' }[]} steps
+     * @param {{ text: string | Node, state: 'done' | 'active' | 'failed' }[]} list
      * @param {string} heading
      * @param {boolean} working
      */
-    function showProgress(steps, heading, working) {
+    function showProgress(list, heading, working) {
       progress.hidden = false;
       replace(progress,
-        h('h3', { role: 'status' }, working ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null, heading),
-        h('ol', { class: 'steps' }, ...steps.map((s) => h('li', { class: s.state }, s.text))));
+        h('p', { class: 'progress-title', role: 'status' }, working ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null, heading),
+        h('ol', { class: 'steps' }, ...list.map((s) => h('li', { class: s.state }, s.text))));
     }
 
-    /** @type {{ text: string | Node, state: 'done' | 'active' | 'failed' }[]} */
-    let history = [];
+    /** What happened to the post so far, shown as a list. @type {{ text: string | Node, state: 'done' | 'active' | 'failed' }[]} */
+    let steps = [];
 
     /**
      * Shows a post's progress, and follows it until it is final.
@@ -352,7 +353,7 @@ export function openComposer(ctx, account, onPublished) {
     function follow(post, error) {
       submit.disabled = true;
       submit.hidden = true;
-      history = [{ text: post.status === 'scheduled' ? 'Accepted by igconnect' : 'Sent to Instagram', state: 'done' }];
+      steps = [{ text: post.status === 'scheduled' ? 'Accepted by igconnect' : 'Sent to Instagram', state: 'done' }];
       update(post, error);
       if (!FINAL.has(post.status) && post.status !== 'scheduled') {
         void watchPost(ctx.api, account.id, post.id, (p) => update(p), watcher.signal).catch(() => {});
@@ -365,15 +366,15 @@ export function openComposer(ctx, account, onPublished) {
      */
     function update(post, error) {
       const text = postStatusText(post);
-      const last = history[history.length - 1];
+      const last = steps[steps.length - 1];
       if (last && last.state === 'active' && last.text !== text) last.state = 'done';
       if (!last || last.text !== text) {
-        history.push({ text, state: post.status === 'failed' ? 'failed' : FINAL.has(post.status) || post.status === 'scheduled' ? 'done' : 'active' });
+        steps.push({ text, state: post.status === 'failed' ? 'failed' : FINAL.has(post.status) || post.status === 'scheduled' ? 'done' : 'active' });
       }
       /** @type {Record<string, string>} */
       const headings = { published: 'Published', failed: 'Not published', scheduled: 'Scheduled', canceled: 'Canceled', processing: 'Instagram is processing the video…', unconfirmed: 'Waiting for Instagram to confirm…' };
       const working = !FINAL.has(post.status) && post.status !== 'scheduled';
-      showProgress(history, headings[post.status] ?? post.status, working);
+      showProgress(steps, headings[post.status] ?? post.status, working);
       if (post.status === 'failed') {
         const why = post.failure?.message || describeError(error ?? new ApiError(422, { code: post.failure?.code ?? 'meta_error' }));
         append(progress, [h('p', { class: 'inline-error', role: 'alert' }, why)]);

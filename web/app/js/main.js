@@ -169,6 +169,7 @@ async function run(base) {
   }
 
   function renderHome() {
+    document.title = 'Integrations · igconnect';
     const cards = h('div', {});
     replace(view,
       h('div', { class: 'page-head' },
