@@ -174,9 +174,31 @@ test('publish a carousel of two samples', async () => {
   assert.equal(await dialog.getByLabel('Media URL 1').inputValue(), SAMPLES + 'cafe.svg');
   assert.equal(await dialog.getByLabel('Media URL 2').inputValue(), SAMPLES + 'sunset.svg');
   await dialog.getByLabel('Caption').fill('This week in pictures');
+  // Hold the real answer back for a moment, to see the page while the request runs.
+  /** @type {() => void} */
+  let release = () => {};
+  const held = new Promise((resolve) => { release = () => resolve(undefined); });
+  /** @type {string[]} */
+  const keys = [];
+  await page.route('**/v1/accounts/*/posts', async (route) => {
+    if (route.request().method() === 'POST') {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      await held;
+    }
+    await route.continue();
+  });
   await dialog.getByRole('button', { name: 'Publish now' }).focus();
   await page.keyboard.press('Enter');
+  await dialog.getByRole('status').filter({ hasText: 'Sending to Instagram…' }).waitFor();
+  const button = dialog.getByRole('button', { name: 'Publish now' });
+  assert.equal(await button.isDisabled(), true, 'the button is disabled while its request runs');
+  assert.equal(await button.getAttribute('aria-busy'), 'true');
+  assert.equal(await dialog.getByLabel('Caption').isEditable(), true, 'the rest of the form does not block');
+  release();
   await dialog.getByRole('status').filter({ hasText: /^Published$/ }).waitFor();
+  await page.unroute('**/v1/accounts/*/posts');
+  assert.equal(keys.length, 1);
+  assert.match(keys[0] ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'an Idempotency-Key UUID');
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
 

@@ -304,7 +304,8 @@ export function openComposer(ctx, account, onPublished) {
       const json = JSON.stringify(body);
       const key = pending && pending.body === json ? pending.key : newKey();
       pending = { body: json, key };
-      showProgress([{ text: body.publish_at ? 'Scheduling…' : 'Sending to Instagram…', state: 'active' }], 'Working…', true);
+      const sending = body.publish_at ? 'Scheduling…' : 'Sending to Instagram…';
+      showProgress([{ text: sending, state: 'active' }], sending, true);
       try {
         const { post } = await ctx.api.createPost(account.id, body, key);
         pending = null;
