@@ -82,6 +82,8 @@ export async function openPage(browser, viewport = { width: 1280, height: 900 })
   const problems = [];
   /** @type {Set<string>} */
   const expected = new Set();
+  /** URLs whose requests a test aborts on purpose. @type {Set<string>} */
+  const aborted = new Set();
   /** @type {Promise<void>[]} */
   const reads = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
@@ -96,6 +98,7 @@ export async function openPage(browser, viewport = { width: 1280, height: 900 })
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const text = message.text();
+    if (text.startsWith('Failed to load resource: net::ERR_FAILED') && aborted.has(message.location().url)) return;
     if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) {
       networkErrors.push({ text, url: message.location().url });
       return;
@@ -107,6 +110,8 @@ export async function openPage(browser, viewport = { width: 1280, height: 900 })
     context,
     /** Accept API problem answers with this code from now on. @param {string} code */
     expectProblem(code) { expected.add(code); },
+    /** Accept the network error of a request the test aborts. @param {string} url */
+    expectAborted(url) { aborted.add(url); },
     /** Every console or page error seen so far, unexpected problem answers included. */
     async errors() {
       await Promise.all(reads);

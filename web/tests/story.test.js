@@ -154,6 +154,38 @@ test('publish an image with a sample, alt text and a caption counted live', asyn
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
 
+test('a submission whose answer was lost is sent again with the same Idempotency-Key, and published once', async () => {
+  const dialog = await openComposerFor('harbor.studio');
+  await dialog.getByRole('button', { name: 'Use the sunset sample image' }).click();
+  await dialog.getByLabel('Caption').fill('Harbor at dusk');
+  /** @type {string[]} */
+  const keys = [];
+  await page.route('**/v1/accounts/*/posts', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key'] ?? '');
+    if (keys.length > 1) return route.continue();
+    // The server takes the first request and publishes; its answer is lost on the way.
+    await route.fetch();
+    tab.expectAborted(route.request().url());
+    return route.abort('failed');
+  });
+  await dialog.getByRole('button', { name: 'Publish now' }).click();
+  await dialog.getByRole('alert').filter({ hasText: 'The server could not be reached.' }).waitFor();
+  assert.equal(await dialog.getByLabel('Caption').inputValue(), 'Harbor at dusk', 'the input is kept');
+  await dialog.getByRole('button', { name: 'Publish now' }).click();
+  await dialog.getByRole('status').filter({ hasText: /^Published$/ }).waitFor();
+  await page.unroute('**/v1/accounts/*/posts');
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], 'the retry reuses the key');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await card('harbor.studio').getByRole('link', { name: 'Posts & insights' }).click();
+  const posts = page.getByRole('list', { name: 'Posts of @harbor.studio' }).getByRole('listitem');
+  await posts.first().waitFor();
+  assert.equal(await posts.filter({ hasText: 'Harbor at dusk' }).count(), 1, 'published once');
+  await page.getByRole('link', { name: '← All accounts' }).click();
+  await card('harbor.studio').waitFor();
+});
+
 test('a caption over the limits is refused before sending, and the input is kept', async () => {
   const dialog = await openComposerFor('sunrise.bakery');
   await dialog.getByRole('button', { name: 'Use the sunset sample image' }).click();
