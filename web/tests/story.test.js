@@ -332,6 +332,15 @@ test('the cards fit a phone', async () => {
   assert.ok(overflow <= 0, `no horizontal scrolling at 390px (${overflow}px too wide)`);
   await assertAccessible('the cards at phone width');
   await screenshot(page, '10-accounts-phone');
+  const dialog = await openComposerFor('sunrise.bakery');
+  await dialog.getByRole('radio', { name: 'Carousel' }).check();
+  await dialog.getByRole('button', { name: 'Use the cafe sample image' }).click();
+  const dialogOverflow = await dialog.evaluate((d) => d.scrollWidth - d.clientWidth);
+  assert.ok(dialogOverflow <= 0, `the composer fits a phone (${dialogOverflow}px too wide)`);
+  await assertAccessible('the composer at phone width');
+  await screenshot(page, '10-compose-phone', dialog);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 

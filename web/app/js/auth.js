@@ -103,6 +103,9 @@ export async function devSignIn(apiBase, identity) {
     throw new ApiError(0, { code: 'network', detail: 'The server could not be reached.' });
   }
   const data = await response.json().catch(() => null);
+  if (response.status === 404) {
+    throw new ApiError(404, { code: 'not_found', detail: 'Development sign-in is off on this server (it is on by default on loopback only; see IGC_DEV_SIGN_IN). In a deployment, the host product signs people in.' });
+  }
   if (!response.ok) {
     throw new ApiError(response.status, data && data.code ? data : { code: 'http_' + response.status, detail: `Sign-in failed (${response.status}).` });
   }
