@@ -2,9 +2,10 @@
 // text, schedule; then the post's progress until it is published or failed.
 
 import { describeError, ApiError } from './api.js';
-import { h, replace, append, openDialog, loadable, busy, field, formatDateTime, select, nextId, inlineError } from './dom.js';
+import { h, replace, append, openDialog, busy, field, formatDateTime, select, nextId, inlineError } from './dom.js';
 import { countCaption, captionProblems, MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS, MAX_ALT_TEXT_CHARS } from './caption.js';
 import { watchPost, FINAL, postStatusText } from './progress.js';
+import { SAMPLES, sampleUrl, previewSource } from './samples.js';
 
 /**
  * @typedef {import('./main.js').Ctx} Ctx
@@ -13,13 +14,6 @@ import { watchPost, FINAL, postStatusText } from './progress.js';
  * @typedef {import('./api.js').PostType} PostType
  * @typedef {{ url: string, kind: 'image' | 'video', alt: string }} Row
  */
-
-export const SAMPLES = [
-  { file: 'croissant.svg', label: 'Croissant' },
-  { file: 'cafe.svg', label: 'Cafe' },
-  { file: 'sunset.svg', label: 'Sunset' },
-  { file: 'sourdough.svg', label: 'Sourdough' },
-];
 
 /** @type {Record<PostType, { label: string, min: number, max: number, kinds: ('image' | 'video')[], caption: boolean, alt: boolean }>} */
 const TYPES = {
@@ -33,38 +27,6 @@ const CAPTION_CODES = new Set(['caption_too_long', 'too_many_hashtags', 'too_man
 const SCHEDULE_CODES = new Set(['publish_at_in_past', 'invalid_publish_at']);
 const MEDIA_CODES = new Set(['empty_media', 'invalid_media_count', 'unknown_media_kind', 'reel_in_carousel', 'reel_needs_video',
   'image_post_needs_image', 'invalid_media_url', 'media_url_not_https', 'alt_text_not_allowed', 'alt_text_too_long']);
-
-/** Where the page's own sample images are served from. */
-const SAMPLE_PATH = /^\/samples\/([a-z0-9-]+\.svg)$/;
-
-/**
- * A sample's address for a post. Instagram needs HTTPS: behind HTTPS the page's own copy is
- * used (Meta downloads it); on a plain-HTTP local server the sandbox's never-fetched host
- * stands in, since the sandbox checks the address but never downloads it.
- * @param {string} file
- */
-export function sampleUrl(file) {
-  return location.protocol === 'https:' ? `${location.origin}/samples/${file}` : `https://sandbox.igconnect.invalid/samples/${file}`;
-}
-
-/**
- * What to load to preview an image address: the page's own copy of a sample, the address
- * itself when the browser can load it, else nothing.
- * @param {string} url
- * @returns {string | null}
- */
-export function previewSource(url) {
-  try {
-    const parsed = new URL(url);
-    const sample = SAMPLE_PATH.exec(parsed.pathname);
-    if (sample && (parsed.host === location.host || parsed.hostname === 'sandbox.igconnect.invalid')) {
-      return new URL(`samples/${sample[1]}`, location.href).href;
-    }
-    return loadable(url) && /^https?:$/.test(parsed.protocol) ? url : null;
-  } catch {
-    return null;
-  }
-}
 
 /** @returns {string} */
 function newKey() {

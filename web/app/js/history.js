@@ -6,7 +6,7 @@ import { h, replace, time, busy, confirmDialog, toast, inlineError, formatNumber
 import { canPublish } from './cards.js';
 import { openComments } from './comments.js';
 import { watchPost, FINAL } from './progress.js';
-import { previewSource } from './compose.js';
+import { previewSource } from './samples.js';
 
 /**
  * @typedef {import('./main.js').Ctx} Ctx

@@ -3,7 +3,7 @@
 
 import { describeError } from './api.js';
 import { h, replace, time, busy, inlineError, formatNumber, toast } from './dom.js';
-import { previewSource } from './compose.js';
+import { previewSource } from './samples.js';
 import { openComments } from './comments.js';
 import { metricsList } from './history.js';
 
