@@ -97,10 +97,12 @@ function card(ctx, account) {
     actions.append(h('button', { type: 'button', class: 'button button-primary', onclick: () => openComposer(ctx, account) }, 'Publish'));
   }
   actions.append(h('a', { class: 'button', href: `#/accounts/${encodeURIComponent(account.id)}` }, 'Posts & insights'));
+  /** @type {HTMLButtonElement | null} */
+  let check = null;
   if (canPublish(account.permission) && account.status === 'active') {
-    const check = h('button', { type: 'button', class: 'button' }, 'Check now');
-    check.addEventListener('click', () => void checkAccount(ctx, account, check, errorBox));
-    actions.append(check);
+    const button = h('button', { type: 'button', class: 'link-button small' }, 'Check now');
+    button.addEventListener('click', () => void checkAccount(ctx, account, button, errorBox));
+    check = button;
   }
   if (manage) {
     actions.append(h('button', { type: 'button', class: 'button', onclick: () => openShareDialog(ctx, account) }, 'Share'));
@@ -129,7 +131,7 @@ function card(ctx, account) {
       h('dt', {}, 'Owner'), h('dd', {}, ownerLabel(account, ctx)),
       h('dt', {}, 'Your access'), h('dd', {}, PERMISSION_LABEL[account.permission]),
       h('dt', {}, 'Token expires'), h('dd', {}, expires),
-      h('dt', {}, 'Last checked'), h('dd', {}, account.last_refreshed_at ? time(account.last_refreshed_at) : 'Not yet'),
+      h('dt', {}, 'Last checked'), h('dd', {}, account.last_refreshed_at ? time(account.last_refreshed_at) : 'Not yet', check ? ' · ' : null, check),
       h('dt', {}, 'Connected'), h('dd', {}, `by ${account.connected_by}, `, time(account.connected_at))),
     account.status !== 'active'
       ? h('p', { class: 'note' }, account.status === 'revoked'
