@@ -85,7 +85,7 @@ test('an unticked permission on the Facebook consent page is a missing-permissio
   await banner('Permission missing').getByText('Connect again and leave every permission ticked.').waitFor();
   assert.equal(new URL(page.url()).search, '');
   assert.deepEqual(await axeViolations(page), []);
-  await screenshot(page, '11-connect-missing-permission');
+  await screenshot(page, '12-connect-missing-permission');
   await page.getByRole('button', { name: 'Dismiss message' }).click();
   await banner('Permission missing').waitFor({ state: 'detached' });
 });
