@@ -344,6 +344,26 @@ test('the cards fit a phone', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test('transfer an account to the company after confirming', async () => {
+  assert.ok((await card('harbor.studio').innerText()).includes('You (alice)'));
+  await card('harbor.studio').getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share @harbor.studio' });
+  await dialog.getByLabel('New owner', { exact: true }).selectOption('company');
+  await dialog.getByRole('button', { name: 'Transfer' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Transfer the account?' });
+  await confirm.getByRole('button', { name: 'Transfer' }).click();
+  await page.getByRole('status').filter({ hasText: '@harbor.studio now belongs to the company.' }).waitFor();
+  await eventually(async () => (await card('harbor.studio').innerText()).includes('The company (acme)'), 'the card shows the new owner');
+  // The API agrees: the account is the company's now.
+  const accounts = await page.evaluate(async () => {
+    const token = JSON.parse(sessionStorage.getItem('igconnect.session') ?? '{}').token;
+    const res = await fetch('/v1/accounts', { headers: { authorization: `Bearer ${token}` } });
+    return res.json();
+  });
+  const harbor = accounts.data.find((/** @type {{username: string}} */ a) => a.username === 'harbor.studio');
+  assert.deepEqual(harbor.owner, { type: 'company' });
+});
+
 test('disconnect an account after confirming', async () => {
   await card('harbor.studio').getByRole('button', { name: 'Disconnect' }).click();
   const confirm = page.getByRole('dialog', { name: 'Disconnect @harbor.studio?' });
