@@ -25,81 +25,67 @@ async fn health_answers_ok() {
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
 }
 
+/// A GET of `path` on `server`.
+async fn get(server: &Server, path: &str) -> reqwest::Response {
+    server.http.get(server.url(path)).send().await.unwrap()
+}
+
+/// A development sign-in with `body`.
+async fn dev_token(server: &Server, body: &Value) -> reqwest::Response {
+    let url = server.url("/dev/token");
+    server.http.post(url).json(body).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_integrations_page_is_served_with_its_config() {
     let server = Server::start().await;
-    let res = server.http.get(server.url("/")).send().await.unwrap();
+    let res = get(&server, "/").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'self'"), "{csp}");
     let html = res.text().await.unwrap();
     assert!(html.contains("<title>"), "{html}");
-    // Every module the page loads is served, with a JavaScript type.
-    for src in html
-        .split("src=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-    {
-        if src.starts_with("http") {
-            continue;
+    // Every script and stylesheet the page names is served.
+    for attr in ["src=\"", "href=\""] {
+        for path in html.split(attr).skip(1).filter_map(|s| s.split('"').next()) {
+            if path.starts_with("http") || path.starts_with('#') {
+                continue;
+            }
+            assert_eq!(get(&server, path).await.status(), 200, "{path}");
         }
-        let res = server.http.get(server.url(src)).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{src}");
     }
-    let config: Value = server
-        .http
-        .get(server.url("/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get(&server, "/config.json").await.json().await.unwrap();
     assert_eq!(config, json!({"api_base": "", "auth": {"mode": "dev"}}));
     // A path that is neither a file nor a route is the API's problem, not a page.
-    let res = server
-        .http
-        .get(server.url("/nope.js"))
-        .send()
-        .await
-        .unwrap();
-    problem(res, 404, "not_found").await;
+    problem(get(&server, "/nope.js").await, 404, "not_found").await;
 }
 
 #[tokio::test]
 async fn dev_sign_in_mints_a_token_the_api_accepts() {
     let server = Server::start().await;
-    let res = server
-        .http
-        .post(server.url("/dev/token"))
-        .json(&json!({"tenant": "acme", "user": "alice", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    let res = dev_token(
+        &server,
+        &json!({"tenant": "acme", "user": "alice", "role": "admin"}),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["tenant"], "acme");
     assert_eq!(body["role"], "admin");
     let token = body["token"].as_str().unwrap();
-    let res = server
-        .http
-        .get(server.url("/v1/accounts"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    // Admins may read the audit trail: the role in the token is the one asked for.
-    let res = server
-        .http
-        .get(server.url("/v1/audit"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    for path in ["/v1/accounts", "/v1/audit"] {
+        // The audit trail is for owners and admins: the role is the one asked for.
+        let res = server
+            .http
+            .get(server.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
 
     for body in [
         json!({"tenant": "acme", "user": "alice", "role": "king"}),
@@ -107,37 +93,16 @@ async fn dev_sign_in_mints_a_token_the_api_accepts() {
         json!({"tenant": "acme", "role": "owner"}),
         json!({"tenant": "acme", "user": "alice", "role": "owner", "extra": 1}),
     ] {
-        let res = server
-            .http
-            .post(server.url("/dev/token"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        problem(res, 400, "invalid_request").await;
+        problem(dev_token(&server, &body).await, 400, "invalid_request").await;
     }
 }
 
 #[tokio::test]
 async fn dev_sign_in_can_be_turned_off() {
     let server = Server::start_with(&[("IGC_DEV_SIGN_IN", "false")]).await;
-    let res = server
-        .http
-        .post(server.url("/dev/token"))
-        .json(&json!({"tenant": "acme", "user": "alice", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    problem(res, 404, "not_found").await;
-    let config: Value = server
-        .http
-        .get(server.url("/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"tenant": "acme", "user": "alice", "role": "owner"});
+    problem(dev_token(&server, &body).await, 404, "not_found").await;
+    let config: Value = get(&server, "/config.json").await.json().await.unwrap();
     assert_eq!(config["auth"]["mode"], "none");
 }
 
