@@ -309,8 +309,12 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
 /// `cargo run` (the README's way, which leaves nothing on PATH), else as it was invoked.
 fn invocation() -> String {
     let exe = std::env::current_exe().unwrap_or_default();
-    let built_by_cargo = exe.components().any(|c| c.as_os_str() == "target")
-        && std::env::var_os("CARGO").is_some_and(|v| !v.is_empty());
+    // A build directory: `target/`, or wherever CARGO_TARGET_DIR (inherited from the shell
+    // that ran cargo) put it.
+    let in_build_dir = exe.components().any(|c| c.as_os_str() == "target")
+        || std::env::var_os("CARGO_TARGET_DIR")
+            .is_some_and(|dir| !dir.is_empty() && exe.starts_with(dir));
+    let built_by_cargo = in_build_dir && std::env::var_os("CARGO").is_some_and(|v| !v.is_empty());
     if built_by_cargo {
         "cargo run -q -p igconnect-cli --".to_owned()
     } else {
