@@ -97,7 +97,12 @@ macro_rules! store_conformance {
                 delete_removes_the_accounts_daily_metrics,
                 revoke_keeps_the_accounts_daily_metrics,
                 more_days_than_one_write_or_page_holds_round_trip,
-                days_saved_with_an_outcome_stand_or_fall_with_it;
+                days_saved_with_an_outcome_stand_or_fall_with_it,
+                media_fields_round_trip_exactly,
+                media_are_tenant_scoped,
+                the_quota_holds_per_tenant_and_frees_what_is_given_back,
+                update_media_on_a_stale_version_is_a_conflict,
+                expiring_media_are_the_unexpired_ones_due_by_now;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,
@@ -106,6 +111,7 @@ macro_rules! store_conformance {
                 concurrent_updates_from_one_read_have_one_winner,
                 concurrent_marks_write_one_needs_reauth_entry,
                 concurrent_claims_have_one_winner,
+                concurrent_media_updates_from_one_read_have_one_winner,
         );
     };
     ($factory:expr) => {

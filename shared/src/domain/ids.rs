@@ -103,6 +103,19 @@ id_type!(
     PostId, "post id", 64
 );
 
+id_type!(
+    /// igconnect's id of an uploaded file (a time-ordered UUID): the tenant's, named by
+    /// posts in place of a URL.
+    MediaId, "media id", 64
+);
+
+impl MediaId {
+    /// A fresh, time-ordered media id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+}
+
 impl PostId {
     /// A fresh, time-ordered post id.
     pub fn generate() -> Self {

@@ -8,6 +8,7 @@ mod event;
 mod ids;
 mod insights;
 mod lifecycle;
+pub mod media;
 mod oauth_state;
 mod page;
 mod permission;
@@ -26,7 +27,7 @@ pub use deletion::{DataDeletion, DeletionStatus};
 pub use event::{
     Event, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, verify_delivery,
 };
-pub use ids::{AccountId, AuditId, IdError, IgUserId, PostId, TenantId, UserId};
+pub use ids::{AccountId, AuditId, IdError, IgUserId, MediaId, PostId, TenantId, UserId};
 pub use insights::{
     ACCOUNT_METRICS, DayMetrics, DayValue, FOLLOWERS_COUNT, Feature, MAX_METRICS, MAX_RANGE_DAYS,
     MEDIA_METRICS, META_WINDOW, MediaSurface, MetricCatalog, MetricDef, MetricError, MetricSeries,
@@ -42,8 +43,8 @@ pub use post::{
     AltText, CancelRefused, Caption, ContainerParams, Handle, IdempotencyKey, LocationId,
     MAX_ALT_TEXT_CHARS, MAX_CAPTION_CHARS, MAX_COLLABORATORS, MAX_HANDLE_CHARS, MAX_HASHTAGS,
     MAX_IDEMPOTENCY_KEY_LEN, MAX_MENTIONS, MAX_USER_TAGS, MediaItem, MediaItemRequest, MediaKind,
-    MediaUrl, NewPost, Post, PostError, PostFailure, PostKind, PostOption, PostOptions,
-    PostOptionsRequest, PostRequest, PostSpec, PostStatus, Progress, TagPosition, UrlField,
+    MediaSource, MediaUrl, NewPost, Post, PostError, PostFailure, PostKind, PostOption, PostOptions,
+    PostOptionsRequest, PostRequest, PostSpec, PostStatus, Progress, TagPosition, Upload, UrlField,
     UserTag, UserTagRequest,
 };
 pub use publish_error::PublishFailure;

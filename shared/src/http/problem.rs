@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: every error the API returns, with a stable machine `code`.
 
 use crate::domain::SubscriptionError;
-use crate::ports::{MetaError, StoreError};
+use crate::ports::{FilesError, MetaError, StoreError};
 use crate::service::ServiceError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -262,6 +262,20 @@ impl From<ServiceError> for Problem {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
                     "Storage unavailable",
+                )
+            }
+            ServiceError::Files(e @ FilesError::NotConfigured) => Self::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "media_not_configured",
+                "Media uploads are not available",
+            )
+            .detail(e.to_string()),
+            ServiceError::Files(e) => {
+                tracing::error!(error = %e, "media storage failed");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "media_storage_unavailable",
+                    "Media storage unavailable",
                 )
             }
             ServiceError::Seal(e) => {

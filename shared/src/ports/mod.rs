@@ -6,6 +6,7 @@ mod clock;
 mod engagement;
 mod events;
 mod lifecycle;
+mod media;
 mod meta;
 mod publisher;
 mod sealer;
@@ -21,6 +22,9 @@ pub use events::{DeliveryError, EventSink};
 pub use lifecycle::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
     UpkeepOutcome,
+};
+pub use media::{
+    FilesError, MediaFiles, MediaInsert, MediaStore, NoMediaFiles, UploadTarget,
 };
 pub use meta::{
     FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,

@@ -3,6 +3,7 @@
 
 use super::SealedSecret;
 use super::engagement::InsightSnapshots;
+use super::media::MediaStore;
 use super::lifecycle::{AccountRemoval, DeletionRequests, Outbox, RefreshQueue};
 use crate::domain::{
     Account, AccountId, AuditEntry, AuditId, Connection, Grant, IdempotencyKey, OAuthState, Page,
@@ -241,6 +242,7 @@ pub trait Store:
     + AccountRemoval
     + DeletionRequests
     + InsightSnapshots
+    + MediaStore
 {
 }
 
@@ -260,5 +262,6 @@ impl<T> Store for T where
         + AccountRemoval
         + DeletionRequests
         + InsightSnapshots
+    + MediaStore
 {
 }

@@ -3,7 +3,7 @@
 use crate::domain::{
     LoginPath, PostError, SignedRequestError, SubscriptionError, WebhookSignatureError,
 };
-use crate::ports::{MetaError, SealError, StoreError};
+use crate::ports::{FilesError, MetaError, SealError, StoreError};
 
 /// Why a use case refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,9 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// Media storage failed or is not set up.
+    #[error(transparent)]
+    Files(#[from] FilesError),
     #[error(transparent)]
     Meta(#[from] MetaError),
 }

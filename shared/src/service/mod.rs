@@ -12,6 +12,7 @@ mod error;
 mod events;
 mod import;
 mod initiate;
+mod media;
 mod meta_callbacks;
 mod publish;
 mod refresh;
@@ -34,6 +35,10 @@ pub use error::ServiceError;
 pub use events::{DeliveryReport, deliver_events};
 pub use import::{ImportDeps, ImportRequest, YOUNG_TOKEN_LIFETIME, import_connection};
 pub use initiate::{ConnectPolicy, InitiateRequest, Initiated, initiate};
+pub use media::{
+    ExpiryReport, MediaDeps, MediaPolicy, NewUpload, create_upload, expire_media,
+    fetch_urls, get_media, settle_media, use_in_post,
+};
 pub use meta_callbacks::{
     DEAUTHORIZED, Deauthorized, SIGNED_REQUEST_MAX_AGE, WebhookSummary, deauthorize,
     deletion_status, receive_webhook, request_data_deletion, verify_webhook_subscription,

@@ -7,6 +7,7 @@ mod audit;
 mod deletion;
 mod grant;
 mod insights;
+mod media;
 mod post;
 mod token;
 mod upkeep;
@@ -25,6 +26,10 @@ pub(super) use grant::{
 };
 pub(super) use insights::{
     INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
+};
+pub(super) use media::{
+    BYTES, MEDIA_ATTRIBUTES, expiring_until, expiry_partition, media_from_item, media_item,
+    media_key, usage_key,
 };
 pub(super) use post::{
     IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key, idems_of,

@@ -10,6 +10,7 @@ mod health;
 mod insights;
 mod items;
 mod lifecycle;
+mod media;
 mod posts;
 mod queue;
 mod removal;

@@ -8,6 +8,7 @@ mod audit;
 mod health;
 mod insights;
 mod lifecycle;
+mod media;
 mod post_rows;
 mod posts;
 mod rows;
@@ -130,6 +131,22 @@ CREATE TABLE insight_days (
     PRIMARY KEY (tenant, account_id, date),
     FOREIGN KEY (tenant, account_id) REFERENCES accounts (tenant, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
+"#,
+    r#"
+CREATE TABLE media (
+    tenant         TEXT NOT NULL,
+    id             TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    body           TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    PRIMARY KEY (tenant, id)
+) WITHOUT ROWID;
+CREATE INDEX media_expiry ON media (expires_at) WHERE status <> 'expired';
+CREATE TABLE media_usage (
+    tenant  TEXT PRIMARY KEY,
+    bytes   INTEGER NOT NULL
+);
 "#,
 ];
 

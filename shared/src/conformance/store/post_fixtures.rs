@@ -31,6 +31,7 @@ pub(super) fn carousel_request(caption: &str, publish_at: Option<DateTime<Utc>>)
         media: vec![
             MediaItemRequest {
                 url: "https://cdn.example.com/a.jpg?v=1&size=large".to_owned(),
+                media_id: None,
                 kind: "image".to_owned(),
                 alt_text: Some("Zoë's café, morning 🌿".to_owned()),
                 user_tags: Some(vec![
@@ -39,7 +40,9 @@ pub(super) fn carousel_request(caption: &str, publish_at: Option<DateTime<Utc>>)
                 ]),
             },
             MediaItemRequest {
-                url: "https://cdn.example.com/b.mp4".to_owned(),
+                // An uploaded file in place of a URL.
+                url: String::new(),
+                media_id: Some("0193a5b2-7c1d-7e3f-8a9b-0c1d2e3f4a5b".to_owned()),
                 kind: "video".to_owned(),
                 alt_text: None,
                 user_tags: None,
@@ -50,6 +53,7 @@ pub(super) fn carousel_request(caption: &str, publish_at: Option<DateTime<Utc>>)
         options: Some(PostOptionsRequest {
             share_to_feed: None,
             cover_url: None,
+            cover_media_id: None,
             thumb_offset: None,
             location_id: Some("110843418940484".to_owned()),
             collaborators: Some(vec!["partner.brand".to_owned()]),

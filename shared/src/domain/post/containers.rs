@@ -71,8 +71,8 @@ impl PostSpec {
         if let Some(share) = options.share_to_feed {
             p.push("share_to_feed", share.to_string());
         }
-        if let Some(cover) = &options.cover_url {
-            p.push("cover_url", cover.as_str());
+        if let Some(cover) = options.cover.as_ref().and_then(|c| c.fetch_url()) {
+            p.push("cover_url", cover);
         }
         if let Some(offset) = options.thumb_offset {
             p.push("thumb_offset", offset.to_string());
@@ -89,20 +89,23 @@ impl PostSpec {
 }
 
 /// The URL (and media type where the URL's name does not say it), alt text and user tags
-/// of one item. `typed` is set when the caller already sent `media_type`.
+/// of one item. `typed` is set when the caller already sent `media_type`. Uploads carry
+/// their fetch URL by now ([`PostSpec::with_fetch_urls`]).
 fn media_fields(p: &mut ContainerParams, item: &MediaItem, typed: bool) {
     match item {
-        MediaItem::Image { url, alt_text, .. } => {
-            p.push("image_url", url.as_str());
+        MediaItem::Image {
+            source, alt_text, ..
+        } => {
+            p.push("image_url", source.fetch_url().unwrap_or_default());
             if let Some(alt) = alt_text {
                 p.push("alt_text", alt.as_str());
             }
         }
-        MediaItem::Video { url, .. } => {
+        MediaItem::Video { source, .. } => {
             if !typed {
                 p.push("media_type", "VIDEO");
             }
-            p.push("video_url", url.as_str());
+            p.push("video_url", source.fetch_url().unwrap_or_default());
         }
     }
     if !item.user_tags().is_empty() {

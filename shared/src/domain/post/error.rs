@@ -13,16 +13,16 @@ use std::fmt;
 /// Which URL of a request an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlField {
-    /// `media[index].url`, `index` counted from 0 as in the request.
+    /// `media[index].url` (or `.media_id`), `index` counted from 0 as in the request.
     Media { index: usize },
-    /// `options.cover_url`.
+    /// `options.cover_url` (or `.cover_media_id`).
     Cover,
 }
 
 impl fmt::Display for UrlField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Media { index } => write!(f, "the URL of media item {}", index + 1),
+            Self::Media { index } => write!(f, "media item {}", index + 1),
             Self::Cover => f.write_str("cover_url"),
         }
     }
@@ -54,6 +54,12 @@ pub enum PostError {
     InvalidMediaUrl { field: UrlField },
     #[error("{field} must start with https://")]
     MediaUrlNotHttps { field: UrlField },
+    #[error("{field}: give either a url or a media_id (an uploaded file)")]
+    MediaSourceMissing { field: UrlField },
+    #[error("{field}: give a url or a media_id, not both")]
+    MediaSourceConflict { field: UrlField },
+    #[error("{field}: the media_id is not a valid media id")]
+    InvalidMediaId { field: UrlField },
     #[error(
         "media item {} cannot have alt text: Instagram takes alt text on images of image \
          posts and carousels only",
@@ -123,6 +129,9 @@ impl PostError {
             Self::ImagePostNeedsImage => "image_post_needs_image",
             Self::InvalidMediaUrl { .. } => "invalid_media_url",
             Self::MediaUrlNotHttps { .. } => "media_url_not_https",
+            Self::MediaSourceMissing { .. } => "media_source_missing",
+            Self::MediaSourceConflict { .. } => "media_source_conflict",
+            Self::InvalidMediaId { .. } => "invalid_media_id",
             Self::AltTextNotAllowed { .. } => "alt_text_not_allowed",
             Self::AltTextTooLong { .. } => "alt_text_too_long",
             Self::TooManyUserTags { .. } => "too_many_user_tags",

@@ -5,6 +5,7 @@ use super::error::{PostError, UrlField};
 use super::handle::Handle;
 use super::kind::PostKind;
 use super::request::{MediaItemRequest, UserTagRequest};
+use crate::domain::MediaId;
 use serde::Serialize;
 use url::Url;
 
@@ -39,6 +40,56 @@ impl MediaUrl {
     /// The URL as text.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
+    }
+}
+
+/// Where a media item comes from: a URL the caller hosts, or a file they uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaSource {
+    /// Meta fetches it from the caller's URL.
+    Url(MediaUrl),
+    /// An uploaded file, ready when the post was accepted; Meta is given a signed URL of
+    /// the converted file when the container is created.
+    Upload(MediaId),
+    /// An upload with its signed fetch URL, made just before the container call (never
+    /// stored: the URL stops working after a while).
+    Fetch { id: MediaId, url: String },
+}
+
+impl MediaSource {
+    /// Exactly one of `url` and `media_id`, found at `field`.
+    pub fn parse(
+        url: Option<&str>,
+        media_id: Option<&str>,
+        field: UrlField,
+    ) -> Result<Self, PostError> {
+        match (url.filter(|u| !u.is_empty()), media_id.filter(|m| !m.is_empty())) {
+            (Some(_), Some(_)) => Err(PostError::MediaSourceConflict { field }),
+            (None, None) => Err(PostError::MediaSourceMissing { field }),
+            (Some(url), None) => Ok(Self::Url(MediaUrl::parse(url, field)?)),
+            (None, Some(id)) => MediaId::parse(id)
+                .map(Self::Upload)
+                .map_err(|_| PostError::InvalidMediaId { field }),
+        }
+    }
+
+    /// The URL Meta is given: the caller's, or the signed one of an upload. An upload not
+    /// yet given its fetch URL has none (the attempt gives every upload one first).
+    pub fn fetch_url(&self) -> Option<&str> {
+        match self {
+            Self::Url(url) => Some(url.as_str()),
+            Self::Fetch { url, .. } => Some(url),
+            Self::Upload(_) => None,
+        }
+    }
+
+    /// The uploaded file it names, if any.
+    pub fn media_id(&self) -> Option<&MediaId> {
+        match self {
+            Self::Upload(id) | Self::Fetch { id, .. } => Some(id),
+            Self::Url(_) => None,
+        }
     }
 }
 
@@ -91,13 +142,13 @@ pub struct UserTag {
 pub enum MediaItem {
     /// An image, with its alt text when it is in an image post or a carousel.
     Image {
-        url: MediaUrl,
+        source: MediaSource,
         alt_text: Option<AltText>,
         user_tags: Vec<UserTag>,
     },
     /// A video: a reel, a video story or a video in a carousel.
     Video {
-        url: MediaUrl,
+        source: MediaSource,
         user_tags: Vec<UserTag>,
     },
 }
@@ -122,16 +173,20 @@ impl MediaItem {
             (PostKind::Image, MediaKind::Video) => return Err(PostError::ImagePostNeedsImage),
             _ => {}
         }
-        let url = MediaUrl::parse(&raw.url, UrlField::Media { index })?;
+        let source = MediaSource::parse(
+            Some(raw.url.as_str()),
+            raw.media_id.as_deref(),
+            UrlField::Media { index },
+        )?;
         let alt_text = alt_text(raw, index, post, kind)?;
         let user_tags = user_tags(raw, index, kind)?;
         Ok(match kind {
             MediaKind::Image => Self::Image {
-                url,
+                source,
                 alt_text,
                 user_tags,
             },
-            MediaKind::Video => Self::Video { url, user_tags },
+            MediaKind::Video => Self::Video { source, user_tags },
         })
     }
 
@@ -143,10 +198,16 @@ impl MediaItem {
         }
     }
 
-    /// Where Meta fetches it from.
-    pub fn url(&self) -> &MediaUrl {
+    /// Where it comes from.
+    pub fn source(&self) -> &MediaSource {
         match self {
-            Self::Image { url, .. } | Self::Video { url, .. } => url,
+            Self::Image { source, .. } | Self::Video { source, .. } => source,
+        }
+    }
+
+    pub(super) fn source_mut(&mut self) -> &mut MediaSource {
+        match self {
+            Self::Image { source, .. } | Self::Video { source, .. } => source,
         }
     }
 

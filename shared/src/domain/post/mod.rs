@@ -38,7 +38,8 @@ pub use error::{PostError, UrlField};
 pub use handle::{Handle, MAX_HANDLE_CHARS};
 pub use kind::{PostKind, PostOption};
 pub use media::{
-    AltText, MAX_ALT_TEXT_CHARS, MAX_USER_TAGS, MediaItem, MediaKind, MediaUrl, TagPosition,
+    AltText, MAX_ALT_TEXT_CHARS, MAX_USER_TAGS, MediaItem, MediaKind, MediaSource, MediaUrl,
+    TagPosition,
     UserTag,
 };
 pub use options::{LocationId, MAX_COLLABORATORS, PostOptions};
@@ -87,6 +88,62 @@ impl PostSpec {
     pub fn options(&self) -> &PostOptions {
         &self.options
     }
+
+    /// Every uploaded file the post names, in order: each media item's (with its kind),
+    /// then the reel's cover (an image).
+    pub fn uploads(&self) -> Vec<Upload<'_>> {
+        let items = self.media.iter().filter_map(|m| {
+            m.source().media_id().map(|id| Upload {
+                id,
+                kind: m.kind(),
+                cover: false,
+            })
+        });
+        let cover = self
+            .options
+            .cover
+            .as_ref()
+            .and_then(MediaSource::media_id)
+            .map(|id| Upload {
+                id,
+                kind: MediaKind::Image,
+                cover: true,
+            });
+        items.chain(cover).collect()
+    }
+
+    /// The spec with every upload given the URL Meta fetches it from; the id of an upload
+    /// `urls` has no URL for is returned instead.
+    pub fn with_fetch_urls(
+        &self,
+        urls: &std::collections::HashMap<crate::domain::MediaId, String>,
+    ) -> Result<PostSpec, crate::domain::MediaId> {
+        let fetch = |source: &mut MediaSource| -> Result<(), crate::domain::MediaId> {
+            if let Some(id) = source.media_id().cloned() {
+                let url = urls.get(&id).cloned().ok_or_else(|| id.clone())?;
+                *source = MediaSource::Fetch { id, url };
+            }
+            Ok(())
+        };
+        let mut spec = self.clone();
+        for item in &mut spec.media {
+            fetch(item.source_mut())?;
+        }
+        if let Some(cover) = spec.options.cover.as_mut() {
+            fetch(cover)?;
+        }
+        Ok(spec)
+    }
+}
+
+/// An uploaded file a post names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upload<'a> {
+    pub id: &'a crate::domain::MediaId,
+    /// What the post uses it as.
+    pub kind: MediaKind,
+    /// Whether it is the reel's cover.
+    pub cover: bool,
 }
 
 impl PostRequest {

@@ -3,7 +3,7 @@
 use super::error::{PostError, UrlField};
 use super::handle::Handle;
 use super::kind::{PostKind, PostOption};
-use super::media::MediaUrl;
+use super::media::MediaSource;
 use super::request::PostOptionsRequest;
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ pub struct PostOptions {
     /// Reels: also show the reel in the feed grid; `None` leaves Meta's default (yes).
     pub share_to_feed: Option<bool>,
     /// Reels: the cover image.
-    pub cover_url: Option<MediaUrl>,
+    pub cover: Option<MediaSource>,
     /// Reels: the thumbnail frame, in milliseconds from the start.
     pub thumb_offset: Option<u64>,
     /// Not stories: the place tagged.
@@ -61,9 +61,10 @@ impl PostOptions {
             allowed(PostOption::ShareToFeed)?;
             options.share_to_feed = Some(share);
         }
-        if let Some(cover) = non_empty(&raw.cover_url) {
+        let (url, id) = (non_empty(&raw.cover_url), non_empty(&raw.cover_media_id));
+        if url.is_some() || id.is_some() {
             allowed(PostOption::CoverUrl)?;
-            options.cover_url = Some(MediaUrl::parse(cover, UrlField::Cover)?);
+            options.cover = Some(MediaSource::parse(url, id, UrlField::Cover)?);
         }
         if let Some(offset) = raw.thumb_offset {
             allowed(PostOption::ThumbOffset)?;

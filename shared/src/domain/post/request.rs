@@ -32,12 +32,16 @@ pub struct PostRequest {
     pub options: Option<PostOptionsRequest>,
 }
 
-/// `{"url", "kind", "alt_text"?, "user_tags"?}` as received.
+/// `{"url" | "media_id", "kind", "alt_text"?, "user_tags"?}` as received.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MediaItemRequest {
-    /// Where Meta fetches the file from.
+    /// Where Meta fetches the file from; empty when `media_id` names an upload.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    /// An uploaded file (`POST /v1/media`), in place of `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
     /// `image` or `video`.
     pub kind: String,
     /// The image's description for screen readers.
@@ -72,6 +76,9 @@ pub struct PostOptionsRequest {
     /// Reels: the cover image's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_url: Option<String>,
+    /// Reels: an uploaded cover image, in place of `cover_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_media_id: Option<String>,
     /// Reels: the thumbnail frame, in milliseconds from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumb_offset: Option<u64>,

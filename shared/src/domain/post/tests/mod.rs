@@ -51,14 +51,14 @@ fn an_image_post_with_everything_it_takes_parses() {
     .unwrap();
     assert_eq!(spec.kind(), PostKind::Image);
     let MediaItem::Image {
-        url,
+        source,
         alt_text,
         user_tags,
     } = &spec.media()[0]
     else {
         panic!("an image");
     };
-    assert_eq!(url.as_str(), JPG);
+    assert_eq!(source.fetch_url(), Some(JPG));
     assert_eq!(alt_text.as_ref().unwrap().as_str(), "A red bike");
     assert_eq!(user_tags[0].username.as_str(), "rider");
     assert_eq!(spec.caption().unwrap().hashtags(), 1);
@@ -84,7 +84,7 @@ fn a_reel_takes_share_to_feed_a_cover_and_a_thumbnail_offset() {
     .unwrap();
     let options = spec.options();
     assert_eq!(options.share_to_feed, Some(false));
-    assert_eq!(options.cover_url.as_ref().unwrap().as_str(), JPG);
+    assert_eq!(options.cover.as_ref().unwrap().fetch_url(), Some(JPG));
     assert_eq!(options.thumb_offset, Some(1500));
 }
 
@@ -285,4 +285,56 @@ fn a_user_tag_needs_a_username_and_a_position_on_images_only() {
             Err(PostError::InvalidUserTag { index: 0, tag: 0 })
         );
     }
+}
+
+const MEDIA_ID: &str = "0193a5b2-7c1d-7e3f-8a9b-0c1d2e3f4a5b";
+
+#[test]
+fn a_media_id_names_an_upload_in_place_of_a_url() {
+    let spec = parse(json!({
+        "type": "reel", "media": [{"media_id": MEDIA_ID, "kind": "video"}],
+        "options": {"cover_media_id": MEDIA_ID}
+    }))
+    .unwrap();
+    let uploads = spec.uploads();
+    assert_eq!(uploads.len(), 2);
+    assert_eq!(uploads[0].id.as_str(), MEDIA_ID);
+    assert_eq!(uploads[0].kind, MediaKind::Video);
+    assert!(!uploads[0].cover && uploads[1].cover);
+    assert_eq!(spec.media()[0].source().fetch_url(), None);
+}
+
+#[test]
+fn uploads_get_their_fetch_urls_before_the_containers_are_made() {
+    let spec = parse(json!({
+        "type": "carousel",
+        "media": [{"media_id": MEDIA_ID, "kind": "image"}, image(JPG)]
+    }))
+    .unwrap();
+    let id = crate::domain::MediaId::parse(MEDIA_ID).unwrap();
+    let missing = spec.with_fetch_urls(&Default::default());
+    assert_eq!(missing.unwrap_err(), id);
+    let urls = [(id, "http://127.0.0.1:1/signed".to_owned())].into();
+    let ready = spec.with_fetch_urls(&urls).unwrap();
+    let children = ready.child_containers();
+    assert_eq!(children[0].get("image_url"), Some("http://127.0.0.1:1/signed"));
+    assert_eq!(children[1].get("image_url"), Some(JPG));
+}
+
+#[test]
+fn a_media_item_needs_exactly_one_source() {
+    assert_eq!(code(json!({"type": "image", "media": [{"kind": "image"}]})), "media_source_missing");
+    assert_eq!(
+        code(json!({"type": "image", "media": [{"kind": "image", "url": JPG, "media_id": MEDIA_ID}]})),
+        "media_source_conflict"
+    );
+    assert_eq!(
+        code(json!({"type": "image", "media": [{"kind": "image", "media_id": "a#b"}]})),
+        "invalid_media_id"
+    );
+    assert_eq!(
+        code(json!({"type": "reel", "media": [video(MP4)],
+            "options": {"cover_url": JPG, "cover_media_id": MEDIA_ID}})),
+        "media_source_conflict"
+    );
 }

@@ -1,0 +1,14 @@
+//! Uploaded media: files a tenant's people upload so posts can name them by id instead of by
+//! a public URL. A file is declared first ([`UploadRequest::parse`]), uploaded straight to
+//! storage, then checked and converted by its content ([`content`]) into what Instagram
+//! accepts; only a `ready` medium can be published, and Meta fetches the converted file, never
+//! the upload.
+
+pub mod content;
+mod record;
+mod upload;
+
+pub use record::{Found, Media, MediaStatus, Rejection, Rendition};
+pub use upload::{
+    DeclaredType, MediaLimits, Refusal, MediaTarget, UploadFit, UploadRequest, UploadSpec,
+};
