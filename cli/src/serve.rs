@@ -13,7 +13,7 @@ use igconnect::http::{
 use igconnect::ports::{Clock, Meta, Publisher, SystemClock};
 use igconnect::ports::{TokenUpkeep, UpkeepGraph};
 use igconnect::service::PassPolicy;
-use igconnect::service::{ConnectPolicy, PublishPolicy};
+use igconnect::service::{ConnectPolicy, MediaPolicy, PublishPolicy};
 use igconnect::telemetry::{self, LogFormat};
 use igconnect_sandbox::{self as sandbox, Sandbox, SandboxApps, SandboxOptions};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -21,6 +21,7 @@ use std::sync::Arc;
 use url::Url;
 
 pub mod backends;
+pub mod media;
 pub mod web;
 
 pub use backends::StackArgs;
@@ -134,6 +135,14 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let policy = publish_policy(&settings);
     let store = backends.store;
+    let files = Arc::new(media::local_files(&args.stack.data.data_dir, origin.clone())?);
+    let media_policy = Arc::new(MediaPolicy::from_settings(&settings.media));
+    let media_files = media::MediaFilesState {
+        files: files.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        policy: media_policy.clone(),
+    };
     let sealer = backends.sealer;
     let pass_policy = PassPolicy {
         rules: settings.refresh,
@@ -189,6 +198,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         meta: publisher.clone(),
         clock: clock.clone(),
         policy: policy.clone(),
+        files: files.clone(),
+        media_policy: (*media_policy).clone(),
     };
 
     let api = http::api_router(
@@ -230,11 +241,14 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             grants: store.clone(),
             tokens: store.clone(),
             health: store.clone(),
-            posts: store,
+            posts: store.clone(),
             sealer,
             meta: publisher,
             clock,
             policy: Arc::new(policy),
+            media: store,
+            files,
+            media_policy,
         },
     );
     let app = http::finish(
@@ -242,6 +256,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             .merge(insights)
             .merge(http::meta_routes(meta_callbacks))
             .merge(web::routes(dev_sign_in.clone()))
+            .merge(media::routes(media_files))
             .nest("/sandbox", sandbox.router()),
     );
 

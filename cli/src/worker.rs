@@ -7,7 +7,13 @@ use chrono::{DateTime, Utc};
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::Settings;
 use igconnect::ports::{Clock, FixedClock, Publisher, Sealer, Store, SystemClock};
-use igconnect::service::{PassReport, PublishDeps, PublishPolicy, work_once};
+use igconnect::ports::MediaFiles;
+use igconnect::service::{
+    MediaDeps, MediaPolicy, PassReport, PublishDeps, PublishPolicy, expire_media, work_once,
+};
+
+/// Media expired per pass at most; the rest wait for the next pass.
+const EXPIRY_BATCH: u32 = 100;
 use igconnect::telemetry::{self, LogFormat};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +47,9 @@ pub struct Worker {
     pub meta: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
     pub policy: PublishPolicy,
+    /// Where uploaded files are (the posts' media given to Meta by signed URL).
+    pub files: Arc<dyn MediaFiles>,
+    pub media_policy: MediaPolicy,
 }
 
 impl Worker {
@@ -56,10 +65,21 @@ impl Worker {
             meta: self.meta.as_ref(),
             clock: self.clock.as_ref(),
             policy: &self.policy,
+            media: MediaDeps {
+                store: self.store.as_ref(),
+                files: self.files.as_ref(),
+                clock: self.clock.as_ref(),
+                policy: &self.media_policy,
+            },
         };
-        work_once(deps, self.store.as_ref(), budget)
+        let report = work_once(deps, self.store.as_ref(), budget)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // Files no longer needed go in the same pass: the worker is what runs on a schedule.
+        expire_media(deps.media, EXPIRY_BATCH)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(report)
     }
 
     /// Passes forever, one every `interval`.
@@ -130,12 +150,21 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
     // Published and failed posts are announced: this process delivers what it made.
     let sink = crate::refresh::event_sink(&settings)?;
     let store = built.store.clone();
+    // Uploads are served by the `serve` beside this worker: its origin is where it put its
+    // sandbox.
+    let origin = crate::data_dir::sandbox_url(&args.stack.data.data_dir)
+        .ok()
+        .and_then(|sandbox| sandbox.join("../").ok())
+        .unwrap_or_else(|| url::Url::parse("http://127.0.0.1:8080/").expect("a valid URL"));
+    let files = crate::serve::media::local_files(&args.stack.data.data_dir, origin)?;
     let worker = Worker {
         store: built.store,
         sealer: built.sealer,
         meta,
         clock,
         policy,
+        files: Arc::new(files),
+        media_policy: MediaPolicy::from_settings(&settings.media),
     };
     if !args.once {
         tokio::spawn(crate::refresh::deliver_forever(store, sink));

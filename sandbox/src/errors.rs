@@ -6,6 +6,7 @@ use super::random_text;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
+use std::borrow::Cow;
 
 /// Graph's `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`, with the
 /// `is_transient` / `error_user_title` / `error_user_msg` members and the extra headers that
@@ -24,7 +25,7 @@ pub(crate) struct GraphError {
 #[derive(Debug, Default)]
 struct Extras {
     transient: Option<bool>,
-    user_message: Option<(&'static str, &'static str)>,
+    user_message: Option<(Cow<'static, str>, Cow<'static, str>)>,
     headers: HeaderMap,
 }
 
@@ -53,8 +54,12 @@ impl GraphError {
     }
 
     /// Adds `error_user_title` and `error_user_msg`, the text Meta meant for a person.
-    pub fn with_user_message(mut self, title: &'static str, message: &'static str) -> Self {
-        self.extras().user_message = Some((title, message));
+    pub fn with_user_message(
+        mut self,
+        title: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.extras().user_message = Some((title.into(), message.into()));
         self
     }
 
@@ -72,8 +77,7 @@ impl GraphError {
         self.extras.get_or_insert_with(Box::default)
     }
 
-    /// Meta's code (tests of the sandbox's own modules).
-    #[cfg(test)]
+    /// Meta's code and subcode (what `_inspect/fetched` records of a refusal).
     pub fn code(&self) -> (i64, Option<i64>) {
         (self.code, self.subcode)
     }
@@ -256,8 +260,8 @@ impl IntoResponse for GraphError {
                 obj.insert("is_transient".into(), transient.into());
             }
             if let Some((title, message)) = extras.user_message {
-                obj.insert("error_user_title".into(), title.into());
-                obj.insert("error_user_msg".into(), message.into());
+                obj.insert("error_user_title".into(), title.into_owned().into());
+                obj.insert("error_user_msg".into(), message.into_owned().into());
             }
         }
         let mut res = (self.status, axum::Json(json!({ "error": error }))).into_response();

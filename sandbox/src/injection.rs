@@ -30,6 +30,14 @@ pub enum InjectedFault {
     /// `rate_limited`: HTTP 400, code 4, with `X-App-Usage` at 100% and an
     /// `X-Business-Use-Case-Usage` estimate of 5 minutes.
     RateLimited,
+    /// `upload_error`: the next video chunk POSTed to the upload host (`rupload/`) for the
+    /// account's containers answers HTTP 503 and keeps none of its bytes; a retry from the
+    /// same offset then works. Graph calls never meet it.
+    UploadError,
+    /// `upload_partial`: the same 503, but the first half of the chunk's bytes was kept (a
+    /// connection that broke mid-chunk): the client must read the offset back before it
+    /// resends. Graph calls never meet it.
+    UploadPartial,
 }
 
 impl InjectedFault {
@@ -39,6 +47,8 @@ impl InjectedFault {
             "server_error" => Some(Self::ServerError),
             "invalid_token" => Some(Self::InvalidToken),
             "rate_limited" => Some(Self::RateLimited),
+            "upload_error" => Some(Self::UploadError),
+            "upload_partial" => Some(Self::UploadPartial),
             _ => None,
         }
     }
@@ -49,13 +59,20 @@ impl InjectedFault {
             Self::ServerError => "server_error",
             Self::InvalidToken => "invalid_token",
             Self::RateLimited => "rate_limited",
+            Self::UploadError => "upload_error",
+            Self::UploadPartial => "upload_partial",
         }
+    }
+
+    /// Whether the fault answers chunks on the upload host rather than Graph calls.
+    pub fn is_upload(self) -> bool {
+        matches!(self, Self::UploadError | Self::UploadPartial)
     }
 
     /// The error a call made for `account` answers.
     pub(crate) fn error(self, account: &str) -> GraphError {
         match self {
-            Self::ServerError => server_error(),
+            Self::ServerError | Self::UploadError | Self::UploadPartial => server_error(),
             Self::InvalidToken => GraphError::invalidated_token(),
             Self::RateLimited => rate_limited(account),
         }
@@ -93,7 +110,7 @@ impl Injected {
         }
     }
 
-    /// The fault armed for the first of `accounts` that has one, counted down.
+    /// The Graph fault armed for the first of `accounts` that has one, counted down.
     pub fn take_fault<'a>(
         &mut self,
         accounts: impl Iterator<Item = &'a str>,
@@ -102,16 +119,29 @@ impl Injected {
             return None;
         }
         for account in accounts {
-            if let Some(armed) = self.faults.get_mut(account) {
-                let fault = armed.fault;
-                armed.remaining -= 1;
-                if armed.remaining == 0 {
-                    self.faults.remove(account);
-                }
+            if let Some(fault) = self.take(account, false) {
                 return Some((fault, account.to_owned()));
             }
         }
         None
+    }
+
+    /// The upload fault armed for `account`, if any, counted down.
+    pub fn take_upload_fault(&mut self, account: &str) -> Option<InjectedFault> {
+        self.take(account, true)
+    }
+
+    fn take(&mut self, account: &str, upload: bool) -> Option<InjectedFault> {
+        let armed = self
+            .faults
+            .get_mut(account)
+            .filter(|a| a.fault.is_upload() == upload)?;
+        let fault = armed.fault;
+        armed.remaining -= 1;
+        if armed.remaining == 0 {
+            self.faults.remove(account);
+        }
+        Some(fault)
     }
 
     /// Ends every token of `account` with a serial below `below`.
@@ -270,11 +300,25 @@ mod tests {
     }
 
     #[test]
+    fn upload_faults_reach_only_uploads_and_graph_faults_only_graph_calls() {
+        let mut i = Injected::default();
+        i.arm("1", InjectedFault::UploadError, 1);
+        assert_eq!(i.take_fault(std::iter::once("1")), None);
+        assert_eq!(i.take_upload_fault("1"), Some(InjectedFault::UploadError));
+        assert_eq!(i.take_upload_fault("1"), None);
+        i.arm("1", InjectedFault::ServerError, 1);
+        assert_eq!(i.take_upload_fault("1"), None);
+        assert!(i.take_fault(std::iter::once("1")).is_some());
+    }
+
+    #[test]
     fn faults_are_named_as_in_the_docs() {
         for f in [
             InjectedFault::ServerError,
             InjectedFault::InvalidToken,
             InjectedFault::RateLimited,
+            InjectedFault::UploadError,
+            InjectedFault::UploadPartial,
         ] {
             assert_eq!(InjectedFault::parse(f.name()), Some(f));
         }

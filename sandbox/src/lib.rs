@@ -24,6 +24,7 @@ mod state;
 mod upkeep;
 
 pub use injection::InjectedFault;
+pub use publishing::MediaFetching;
 
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use axum::Router;
@@ -112,6 +113,8 @@ struct Shared {
     state: Mutex<Inner>,
     /// Containers and media, apart from the login state: never locked together with it.
     publishing: Mutex<publishing::Store>,
+    /// Downloads containers' media (no lock is held while it does).
+    fetcher: publishing::Fetcher,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -133,6 +136,17 @@ impl Sandbox {
     /// [`Sandbox::new`] with other [`SandboxOptions`] (latency, publishing quota, video
     /// processing time).
     pub fn with_options(apps: SandboxApps, public_base: Url, options: SandboxOptions) -> Self {
+        Self::with_fetching(apps, public_base, options, MediaFetching::default())
+    }
+
+    /// [`Sandbox::with_options`], downloading containers' media as `fetching` says (which
+    /// hosts, how long to wait); docs/sandbox.md, "Media fetching".
+    pub fn with_fetching(
+        apps: SandboxApps,
+        public_base: Url,
+        options: SandboxOptions,
+        fetching: MediaFetching,
+    ) -> Self {
         let public_base = base_url(public_base.as_str()).unwrap_or(public_base);
         let mut store = publishing::Store::default();
         if options.seeded_media {
@@ -145,6 +159,7 @@ impl Sandbox {
                 options,
                 state: Mutex::new(Inner::default()),
                 publishing: Mutex::new(store),
+                fetcher: publishing::Fetcher::new(&fetching),
             }),
         }
     }
@@ -203,6 +218,10 @@ impl Sandbox {
     /// The sandbox's clock (wall time plus what tests advanced it by).
     fn now(&self) -> DateTime<Utc> {
         self.state().now()
+    }
+
+    fn fetcher(&self) -> &publishing::Fetcher {
+        &self.shared.fetcher
     }
 
     /// Containers and media. Never taken while [`Sandbox::state`] is held, nor the reverse.

@@ -2,7 +2,9 @@
 //! for a call to Meta's servers) get the configured latency; the consent pages a person
 //! clicks through and the `_inspect/` helpers do not.
 
-use super::{Sandbox, dialog, engagement, facebook, injection, instagram, latency, upkeep};
+use super::{
+    Sandbox, dialog, engagement, facebook, injection, instagram, latency, publishing, upkeep,
+};
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -29,6 +31,8 @@ pub(crate) fn router(sandbox: &Sandbox) -> Router {
         .route("/_inspect/tokens", get(super::inspect_tokens))
         .route("/_inspect/clock", post(super::advance_clock_route))
         .route("/_inspect/media", get(super::inspect_media))
+        .route("/_inspect/fetched", get(publishing::inspect_fetched))
+        .route("/_inspect/uploads", get(publishing::inspect_uploads))
         .route("/_inspect/faults", post(injection::inspect_faults))
         .route("/_inspect/revoke", post(injection::inspect_revoke))
         .route("/_inspect/comments", post(engagement::inspect_comments))
@@ -89,6 +93,10 @@ fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
         .route(
             "/instagram-graph/{ver}/{node}/{edge}",
             get(engagement::instagram_edge).post(engagement::instagram_edge_post),
+        )
+        .route(
+            "/rupload/ig-api-upload/{ver}/{container}",
+            get(publishing::upload_offset).post(publishing::upload_chunk),
         )
         .route_layer(from_fn_with_state(sandbox.clone(), latency::delay))
 }

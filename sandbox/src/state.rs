@@ -329,6 +329,11 @@ impl Inner {
         self.injected.take_fault(subject.instagram_accounts())
     }
 
+    /// The upload fault armed for `account`'s next chunk, counted down.
+    pub fn take_upload_fault(&mut self, account: &str) -> Option<InjectedFault> {
+        self.injected.take_upload_fault(account)
+    }
+
     /// Arms `fault` for the next `count` calls made with a token of `account` (0 clears).
     pub fn arm_fault(&mut self, account: &str, fault: InjectedFault, count: u32) {
         self.injected.arm(account, fault, count);

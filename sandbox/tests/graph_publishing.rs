@@ -233,6 +233,7 @@ async fn a_reel_is_in_progress_for_a_few_polls_then_finished_and_publishes() {
                 thumb_offset: Some(1500),
                 location_id: Some("110843418940484".into()),
                 collaborators: Some(vec!["nova.creates".into(), "dan_creative".into()]),
+                ..PostOptionsRequest::default()
             }),
             ..PostRequest::default()
         });

@@ -136,6 +136,65 @@ pub struct Settings {
     /// (`IGC_META_WEBHOOK_VERIFY_TOKEN`, chosen by whoever registers the webhook in the app
     /// dashboard). Unset: `GET /v1/meta/webhooks` answers 404 `webhooks_not_configured`.
     pub meta_webhook_verify_token: Option<SecretString>,
+    /// Uploads: where they live on AWS and how much a tenant may keep.
+    pub media: MediaSettings,
+}
+
+/// Uploads' settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSettings {
+    /// On AWS: the S3 bucket of uploads and converted files (`IGC_MEDIA_BUCKET`).
+    pub bucket: Option<String>,
+    /// Bytes a tenant's media may hold at once (`IGC_MEDIA_QUOTA_BYTES`, default 10 GiB).
+    pub quota_bytes: u64,
+    /// Days a medium is kept after its latest post settled (`IGC_MEDIA_RETAIN_DAYS`,
+    /// default 7, 1 to 365).
+    pub retain_days: u16,
+    /// How long an upload URL works (`IGC_MEDIA_UPLOAD_TTL_SECONDS`, default 3600, 1 to
+    /// 43200: a presigned URL cannot outlive the credentials that sign it).
+    pub upload_ttl_seconds: u32,
+}
+
+impl MediaSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let quota_bytes = match get("IGC_MEDIA_QUOTA_BYTES") {
+            None => 10 * 1024 * 1024 * 1024,
+            Some(raw) => raw.parse::<u64>().ok().filter(|q| *q > 0).ok_or(
+                ConfigError::Invalid {
+                    var: "IGC_MEDIA_QUOTA_BYTES",
+                    reason: "expected a whole number of bytes above 0".into(),
+                },
+            )?,
+        };
+        let retain_days = match get("IGC_MEDIA_RETAIN_DAYS") {
+            None => 7,
+            Some(raw) => raw
+                .parse::<u16>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or(ConfigError::Invalid {
+                    var: "IGC_MEDIA_RETAIN_DAYS",
+                    reason: "expected whole days from 1 to 365".into(),
+                })?,
+        };
+        let upload_ttl_seconds = match get("IGC_MEDIA_UPLOAD_TTL_SECONDS") {
+            None => 3600,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (1..=43_200).contains(s))
+                .ok_or(ConfigError::Invalid {
+                    var: "IGC_MEDIA_UPLOAD_TTL_SECONDS",
+                    reason: "expected whole seconds from 1 to 43200".into(),
+                })?,
+        };
+        Ok(Self {
+            bucket: get("IGC_MEDIA_BUCKET"),
+            quota_bytes,
+            retain_days,
+            upload_ttl_seconds,
+        })
+    }
 }
 
 /// Parses `15d`, `24h`, `30m` or `90s`.
@@ -275,6 +334,7 @@ impl Settings {
             }
         };
         let event_bus = get("IGC_EVENT_BUS");
+        let media = MediaSettings::from_lookup(&get)?;
         let optional_features = optional_features(get("IGC_OPTIONAL_FEATURES").as_deref())?;
         Ok(Self {
             meta: MetaConfig {
@@ -309,6 +369,7 @@ impl Settings {
             webhook,
             event_bus,
             meta_webhook_verify_token: get("IGC_META_WEBHOOK_VERIFY_TOKEN").map(SecretString::from),
+            media,
         })
     }
 }

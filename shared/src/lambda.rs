@@ -17,6 +17,7 @@
 
 mod init_error;
 mod insights;
+mod media;
 mod meta;
 mod meta_secret;
 mod publish;
@@ -24,6 +25,7 @@ mod refresh;
 mod warm;
 
 pub use insights::{EngagementPorts, insights, insights_router};
+pub use media::media;
 pub use meta::{MetaPorts, meta, meta_router};
 pub use meta_secret::{META_SECRET_ID_VAR, MetaSecrets};
 pub use publish::{PostsPorts, publish, publish_router, publish_worker};
@@ -70,6 +72,8 @@ pub enum Function {
     /// Insights, media and comments: `/v1/accounts/{id}/insights`, `.../media[...]`,
     /// `.../posts/{post_id}/insights`.
     Insights,
+    /// Uploads landing in the media bucket (an S3 event, not HTTP): checked and converted.
+    Media,
 }
 
 impl Function {
@@ -85,6 +89,7 @@ impl Function {
             Self::Refresh => "refresh",
             Self::Meta => "meta",
             Self::Insights => "insights",
+            Self::Media => "media",
         }
     }
 
@@ -115,6 +120,10 @@ impl Function {
             Self::Publish | Self::PublishWorker | Self::Refresh | Self::Insights => &[
                 TABLE,
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
+            ],
+            Self::Media => &[
+                TABLE,
+                ("IGC_MEDIA_BUCKET", "the S3 bucket uploads land in"),
             ],
             Self::Meta => &[
                 TABLE,

@@ -15,7 +15,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn read(res: reqwest::Response) -> Self {
+    pub async fn read(res: reqwest::Response) -> Self {
         let status = res.status().as_u16();
         let header = |name: &str| {
             res.headers()

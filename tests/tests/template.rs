@@ -8,6 +8,10 @@
 //!   without the JWT authorizer;
 //! - each function's IAM grants are its row of ARCHITECTURE.md's least-privilege table,
 //!   and `list`, `share` and `initiate` can read no sealed token (`TOKEN#` partitions);
+//! - only `media`, `publish` and `publish-worker` name the media bucket, each granted
+//!   object keys by prefix: `media` alone reads raw uploads and writes converted files,
+//!   `publish` only presigns an upload and a fetch; the bucket is private, TLS only, and
+//!   notifies `media` of uploads only;
 //! - no function's environment holds a secret;
 //! - the table's keys, indexes and TTL are the code's and docs/dynamodb.md's.
 
@@ -15,6 +19,7 @@ use igconnect::http::ROUTES;
 use serde_yaml_ng::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::LazyLock;
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -183,9 +188,77 @@ fn list(v: &Value) -> Vec<Value> {
     }
 }
 
+/// The media bucket's `BucketName`: `!Sub [text, variables]`, the text and the variables.
+fn media_bucket_name(t: &Value) -> (String, Value) {
+    let Value::Tagged(name) = &t["Resources"]["MediaBucket"]["Properties"]["BucketName"] else {
+        panic!("MediaBucket names itself with a !Sub");
+    };
+    assert_eq!(name.tag.to_string(), "!Sub", "MediaBucket's BucketName");
+    let parts = list(&name.value);
+    assert_eq!(parts.len(), 2, "!Sub [text, variables]: {parts:?}");
+    let text = parts[0].as_str().expect("the name's text").to_owned();
+    (text, parts[1].clone())
+}
+
+static MEDIA_BUCKET_NAME: LazyLock<(String, Value)> =
+    LazyLock::new(|| media_bucket_name(&template()));
+
+/// The object keys an ARN in the media bucket covers (`uploads/*`): `!Sub
+/// "${MediaBucket.Arn}/<keys>"`, or, where a `!Ref` of the bucket would be circular (the
+/// function its notification targets), `!Sub ["arn:${AWS::Partition}:s3:::<name>/<keys>",
+/// variables]` with exactly the bucket's own name and variables. `Some("")` is the bucket
+/// itself; `None`, not the media bucket.
+fn media_object_keys(v: &Value) -> Option<String> {
+    let (kind, text) = intrinsic_or_sub_list(v);
+    match (kind.as_str(), text) {
+        ("GetAtt", Some(t)) if t == "MediaBucket.Arn" => Some(String::new()),
+        ("Sub", Some(t)) => t.strip_prefix("${MediaBucket.Arn}/").map(str::to_owned),
+        ("SubList", None) => {
+            let Value::Tagged(sub) = v else { return None };
+            let parts = list(&sub.value);
+            let (name, variables) = &*MEDIA_BUCKET_NAME;
+            let arn = format!("arn:${{AWS::Partition}}:s3:::{name}");
+            let text = parts.first()?.as_str()?;
+            let rest = text.strip_prefix(&arn)?;
+            // `<name>-other/...` is another bucket.
+            let keys = if rest.is_empty() {
+                rest
+            } else {
+                rest.strip_prefix('/')?
+            };
+            assert_eq!(
+                parts.get(1),
+                Some(variables),
+                "{text}: the bucket's name with other variables than the bucket's"
+            );
+            Some(keys.to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Like `intrinsic`, but a `!Sub [text, variables]` is `("SubList", None)` rather than a
+/// failure, and a scalar's text is `Some`.
+fn intrinsic_or_sub_list(v: &Value) -> (String, Option<String>) {
+    match v {
+        Value::Tagged(tagged) if tagged.value.is_sequence() => {
+            let kind = tagged.tag.to_string();
+            let kind = kind.trim_start_matches('!');
+            (format!("{kind}List"), None)
+        }
+        other => {
+            let (kind, text) = intrinsic(other);
+            (kind, Some(text))
+        }
+    }
+}
+
 /// What an IAM `Resource` of the functions' policies points at, by the name the
 /// least-privilege table uses. Anything else (a wildcard, another table) fails the test.
 fn resource_name(v: &Value) -> String {
+    if media_object_keys(v).is_some() {
+        return "MediaBucket".into();
+    }
     let (kind, text) = intrinsic(v);
     match (kind.as_str(), text.as_str()) {
         ("GetAtt", "Table.Arn") => "table".into(),
@@ -200,7 +273,8 @@ fn resource_name(v: &Value) -> String {
 }
 
 /// An allowed action on a resource, within the partitions `leading key` starts with (the
-/// `dynamodb:LeadingKeys` pattern; empty where the statement has no such condition).
+/// `dynamodb:LeadingKeys` pattern), or on the media bucket's objects whose keys match the
+/// pattern (`uploads/*`); empty where the statement has neither.
 type Grant = (String, String, String);
 
 /// Every `Allow` statement of a function's inline policies.
@@ -241,8 +315,11 @@ fn leading_keys(statement: &Value) -> Option<Vec<String>> {
 fn grants(function: &Value) -> BTreeSet<Grant> {
     let mut grants = BTreeSet::new();
     for statement in allow_statements(function) {
-        let patterns = leading_keys(&statement).unwrap_or_else(|| vec![String::new()]);
         for resource in list(&statement["Resource"]) {
+            let patterns = match media_object_keys(&resource) {
+                Some(keys) => vec![keys],
+                None => leading_keys(&statement).unwrap_or_else(|| vec![String::new()]),
+            };
             let resource = resource_name(&resource);
             for action in list(&statement["Action"]) {
                 let action = action.as_str().expect("an action").to_owned();
@@ -282,10 +359,11 @@ fn least_privilege_table() -> Vec<(String, BTreeSet<Grant>)> {
         .collect();
     assert_eq!(
         rows.first().map(|r| r.join(",")).as_deref(),
-        Some("function,table,indexes,TokenKey,other"),
+        Some("function,table,indexes,TokenKey,MediaBucket,other"),
         "the table's columns"
     );
-    // "A, B on P#, Q#" -> grants of A and B on each prefix.
+    // "A, B on P#, Q#" -> grants of A and B on each prefix (a partition key's, or an object
+    // key's: "GetObject on uploads/" is s3:GetObject on uploads/*).
     let clause = |resource: &str, prefix: &str, text: &str, grants: &mut BTreeSet<Grant>| {
         let (actions, keys) = text.split_once(" on ").unwrap_or((text, ""));
         for action in actions.split(',').map(str::trim) {
@@ -301,7 +379,7 @@ fn least_privilege_table() -> Vec<(String, BTreeSet<Grant>)> {
     rows.iter()
         .skip(2)
         .map(|row| {
-            assert_eq!(row.len(), 5, "a row of five cells: {row:?}");
+            assert_eq!(row.len(), 6, "a row of six cells: {row:?}");
             let mut grants = BTreeSet::new();
             let clauses = |cell: &str| -> Vec<String> {
                 cell.split(';')
@@ -320,6 +398,9 @@ fn least_privilege_table() -> Vec<(String, BTreeSet<Grant>)> {
                 clause("TokenKey", "kms:", &c, &mut grants);
             }
             for c in clauses(&row[4]) {
+                clause("MediaBucket", "s3:", &c, &mut grants);
+            }
+            for c in clauses(&row[5]) {
                 let (action, resource) = c.split_once(" on ").expect("action on resource");
                 grants.insert((
                     resource.trim().to_owned(),
@@ -718,11 +799,22 @@ fn every_function_is_capped_logged_and_sized() {
                 !f["DeadLetterQueue"].is_null(),
                 "{id} is invoked asynchronously: a DLQ"
             );
+            assert!(
+                f["EventInvokeConfig"]["MaximumRetryAttempts"].is_u64()
+                    && f["EventInvokeConfig"]["MaximumEventAgeInSeconds"].is_u64(),
+                "{id} is invoked asynchronously: it says how often and how long Lambda retries"
+            );
             for event in f["Events"].as_mapping().expect("events").values() {
-                assert!(
-                    !event["Properties"]["DeadLetterConfig"].is_null(),
-                    "{id}: its schedule dead-letters what EventBridge cannot deliver"
-                );
+                match event["Type"].as_str() {
+                    Some("Schedule") => assert!(
+                        !event["Properties"]["DeadLetterConfig"].is_null(),
+                        "{id}: its schedule dead-letters what EventBridge cannot deliver"
+                    ),
+                    // S3 hands its notifications to Lambda's queue; what fails there goes
+                    // to the function's own dead-letter queue.
+                    Some("S3") => {}
+                    other => panic!("{id}: an asynchronous event of type {other:?}"),
+                }
             }
         }
     }
@@ -750,6 +842,11 @@ fn a_function_is_granted_what_its_environment_names_and_nothing_it_does_not() {
             !variables["IGC_EVENT_BUS"].is_null(),
             granted("EventBus"),
             "{id}: IGC_EVENT_BUS and events:PutEvents go together"
+        );
+        assert_eq!(
+            !variables["IGC_MEDIA_BUCKET"].is_null(),
+            granted("MediaBucket"),
+            "{id}: IGC_MEDIA_BUCKET and the media bucket's grants go together"
         );
     }
 }
@@ -804,6 +901,22 @@ fn every_function_has_error_and_throttle_alarms() {
             assert!(alarm.is_some(), "{id} has no {metric} alarm");
         }
     }
+    // A dead-lettered event is work that failed for good: its queue's depth alarms.
+    for (id, f) in functions(&t) {
+        if f["DeadLetterQueue"].is_null() {
+            continue;
+        }
+        let (_, target) = intrinsic(&f["DeadLetterQueue"]["TargetArn"]);
+        let queue = target.trim_end_matches(".Arn");
+        let watched = alarms.iter().any(|(_, a)| {
+            a["Namespace"] == "AWS/SQS"
+                && a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && list(&a["Dimensions"]).iter().any(|d| {
+                    intrinsic(&d["Value"]) == ("GetAtt".into(), format!("{queue}.QueueName"))
+                })
+        });
+        assert!(watched, "{id}: no alarm on its dead-letter queue {queue}");
+    }
     for (alarm, a) in &alarms {
         assert_eq!(
             list(&a["AlarmActions"]).len(),
@@ -857,5 +970,381 @@ fn the_failure_metrics_count_log_lines_the_code_writes() {
                 );
             }
         }
+    }
+}
+
+/// A function's grants on the media bucket: `(action, object keys)`.
+fn media_grants(function: &Value) -> BTreeSet<(String, String)> {
+    grants(function)
+        .into_iter()
+        .filter(|(resource, _, _)| resource == "MediaBucket")
+        .map(|(_, action, keys)| (action, keys))
+        .collect()
+}
+
+/// Whether `function` may `action` some object whose key starts with `prefix`.
+fn may_on_objects(function: &Value, action: &str, prefix: &str) -> bool {
+    media_grants(function)
+        .iter()
+        .any(|(a, keys)| glob_match(a, action) && may_match_a_key_starting(keys, prefix))
+}
+
+fn function_named(t: &Value, name: &str) -> Value {
+    functions(t)
+        .into_iter()
+        .find(|(_, f)| name_of(f) == name)
+        .unwrap_or_else(|| panic!("no function {name}"))
+        .1
+}
+
+#[test]
+fn only_media_publish_and_publish_worker_name_the_media_bucket() {
+    let t = template();
+    let (name, _) = &*MEDIA_BUCKET_NAME;
+    let literal = name.split("${").next().expect("the name's literal part");
+    assert!(
+        !literal.is_empty(),
+        "the bucket's name starts with a literal: {name}"
+    );
+    let naming: BTreeSet<String> = functions(&t)
+        .iter()
+        .filter(|(_, f)| {
+            let text = serde_yaml_ng::to_string(f).expect("a function");
+            text.contains("MediaBucket") || text.contains(literal)
+        })
+        .map(|(_, f)| name_of(f))
+        .collect();
+    assert_eq!(
+        naming,
+        ["media", "publish", "publish-worker"]
+            .map(String::from)
+            .into()
+    );
+    assert!(
+        t["Globals"]["Function"]["Environment"]["Variables"]["IGC_MEDIA_BUCKET"].is_null(),
+        "the bucket is not every function's"
+    );
+    let bucket_name = &t["Resources"]["MediaBucket"]["Properties"]["BucketName"];
+    for (id, f) in functions(&t) {
+        let told = &f["Environment"]["Variables"]["IGC_MEDIA_BUCKET"];
+        match name_of(&f).as_str() {
+            // Named as the bucket names itself: a !Ref would be circular (the bucket's
+            // notification targets this function).
+            "media" => assert_eq!(told, bucket_name, "{id} is told the bucket's name"),
+            "publish" | "publish-worker" => assert_eq!(
+                intrinsic(told),
+                ("Ref".into(), "MediaBucket".into()),
+                "{id} is told the bucket's name"
+            ),
+            _ => assert!(told.is_null(), "{id} is told of the bucket"),
+        }
+    }
+}
+
+#[test]
+fn only_media_reads_raw_uploads_and_writes_converted_files() {
+    let t = template();
+    for (id, f) in functions(&t) {
+        let media = name_of(&f) == "media";
+        assert_eq!(
+            may_on_objects(&f, "s3:GetObject", "uploads/"),
+            media,
+            "{id}: reading raw uploads"
+        );
+        assert_eq!(
+            may_on_objects(&f, "s3:PutObject", "media/"),
+            media,
+            "{id}: writing converted files"
+        );
+    }
+    // What media writes never lands where its notification listens: no loop.
+    let media = function_named(&t, "media");
+    assert!(
+        !may_on_objects(&media, "s3:PutObject", "uploads/"),
+        "media writes no upload: it would invoke itself"
+    );
+}
+
+#[test]
+fn publish_may_only_presign_an_upload_and_a_fetch() {
+    let t = template();
+    let publish = function_named(&t, "publish");
+    let want: BTreeSet<(String, String)> = [
+        ("s3:PutObject".to_owned(), "uploads/*".to_owned()),
+        ("s3:GetObject".to_owned(), "media/*".to_owned()),
+    ]
+    .into();
+    assert_eq!(media_grants(&publish), want);
+}
+
+#[test]
+fn no_function_has_s3_wildcards_or_bucket_wide_object_access() {
+    let t = template();
+    for (id, f) in functions(&t) {
+        for statement in allow_statements(&f) {
+            let actions: Vec<String> = list(&statement["Action"])
+                .iter()
+                .map(|a| a.as_str().expect("an action").to_owned())
+                .collect();
+            for action in &actions {
+                let wildcard = action.contains('*') || action.contains('?');
+                assert!(
+                    !(wildcard && (action == "*" || action.to_lowercase().starts_with("s3:"))),
+                    "{id}: {action} grants S3 actions nobody named"
+                );
+            }
+            let s3 = actions.iter().any(|a| a.to_lowercase().starts_with("s3:"));
+            for resource in list(&statement["Resource"]) {
+                match media_object_keys(&resource) {
+                    Some(keys) => {
+                        assert!(
+                            keys == "uploads/*" || keys == "media/*",
+                            "{id}: the bucket's objects are granted by prefix, never the bucket \
+                             nor all its keys: {keys:?}"
+                        );
+                        assert!(
+                            actions.iter().all(|a| a.starts_with("s3:")),
+                            "{id}: {actions:?} on the media bucket"
+                        );
+                    }
+                    None => assert!(
+                        !s3,
+                        "{id}: S3 actions on something else than the media bucket's objects: \
+                         {resource:?}"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_media_bucket_is_private_and_tls_only() {
+    let t = template();
+    let bucket = &t["Resources"]["MediaBucket"]["Properties"];
+    for setting in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            bucket["PublicAccessBlockConfiguration"][setting], true,
+            "{setting}"
+        );
+    }
+    let ownership: Vec<Value> = list(&bucket["OwnershipControls"]["Rules"])
+        .iter()
+        .map(|r| r["ObjectOwnership"].clone())
+        .collect();
+    assert_eq!(
+        ownership,
+        vec![Value::from("BucketOwnerEnforced")],
+        "no ACLs"
+    );
+    assert!(bucket["AccessControl"].is_null(), "no canned ACL");
+    assert!(bucket["WebsiteConfiguration"].is_null(), "no website");
+    let encryption = list(&bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]);
+    assert_eq!(
+        encryption[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"], "AES256",
+        "SSE-S3: presigned URLs need no KMS grant"
+    );
+
+    let policies: Vec<Value> = resources_of(&t, "AWS::S3::BucketPolicy")
+        .into_iter()
+        .filter(|(_, p)| intrinsic(&p["Bucket"]) == ("Ref".into(), "MediaBucket".into()))
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(policies.len(), 1, "one policy on the media bucket");
+    let statements = list(&policies[0]["PolicyDocument"]["Statement"]);
+    // It grants nobody anything: access is the stack's roles' (and URLs they sign).
+    assert!(
+        statements.iter().all(|s| s["Effect"] == "Deny"),
+        "the bucket policy only denies: {statements:?}"
+    );
+    let tls = statements
+        .iter()
+        .find(|s| !s["Condition"]["Bool"]["aws:SecureTransport"].is_null())
+        .expect("a Deny of requests without TLS");
+    let secure = &tls["Condition"]["Bool"]["aws:SecureTransport"];
+    assert!(
+        secure == "false" || secure.as_bool() == Some(false),
+        "{secure:?}"
+    );
+    assert_eq!(tls["Principal"], "*", "whoever asks");
+    for action in [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+    ] {
+        assert!(covers(tls, action), "without TLS, {action} is refused");
+    }
+    let on: BTreeSet<Option<String>> = list(&tls["Resource"])
+        .iter()
+        .map(media_object_keys)
+        .collect();
+    assert_eq!(
+        on,
+        [Some(String::new()), Some("*".to_owned())].into(),
+        "the bucket and every object"
+    );
+}
+
+#[test]
+fn the_media_bucket_forgets_uploads_after_a_day_and_files_beyond_the_longest_retention() {
+    let t = template();
+    let bucket = &t["Resources"]["MediaBucket"]["Properties"];
+    let rules = list(&bucket["LifecycleConfiguration"]["Rules"]);
+    let under = |prefix: &str| {
+        rules
+            .iter()
+            .find(|r| r["Prefix"] == prefix && r["Status"] == "Enabled")
+            .unwrap_or_else(|| panic!("no lifecycle rule for {prefix}"))
+            .clone()
+    };
+    assert_eq!(under("uploads/")["ExpirationInDays"], 1);
+    let longest_retention = t["Parameters"]["MediaRetainDays"]["MaxValue"]
+        .as_u64()
+        .expect("MediaRetainDays has a MaxValue");
+    let backstop = under("media/")["ExpirationInDays"]
+        .as_u64()
+        .expect("converted files expire");
+    assert!(
+        backstop > longest_retention,
+        "the bucket must not delete a file the records still keep: {backstop} <= {longest_retention}"
+    );
+    let abort = rules
+        .iter()
+        .find(|r| !r["AbortIncompleteMultipartUpload"].is_null())
+        .expect("incomplete multipart uploads are aborted");
+    assert_eq!(
+        abort["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"],
+        1
+    );
+    assert!(abort["Prefix"].is_null(), "everywhere in the bucket");
+    assert_eq!(abort["Status"], "Enabled");
+}
+
+#[test]
+fn the_media_parameters_are_the_codes() {
+    let t = template();
+    let number = |v: &Value| -> u64 {
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("a number: {v:?}"))
+    };
+    let defaults = igconnect::config::Settings::from_lookup(|_| None).expect("defaults");
+    let read = |var: &str, value: u64| {
+        igconnect::config::Settings::from_lookup(|k| (k == var).then(|| value.to_string()))
+            .map(|s| s.media)
+    };
+    for (parameter, var) in [
+        ("MediaQuotaBytes", "IGC_MEDIA_QUOTA_BYTES"),
+        ("MediaRetainDays", "IGC_MEDIA_RETAIN_DAYS"),
+        ("MediaUploadTtlSeconds", "IGC_MEDIA_UPLOAD_TTL_SECONDS"),
+    ] {
+        let p = &t["Parameters"][parameter];
+        let default = number(&p["Default"]);
+        let of = |m: &igconnect::config::MediaSettings| match var {
+            "IGC_MEDIA_QUOTA_BYTES" => m.quota_bytes,
+            "IGC_MEDIA_RETAIN_DAYS" => u64::from(m.retain_days),
+            _ => u64::from(m.upload_ttl_seconds),
+        };
+        assert_eq!(
+            default,
+            of(&defaults.media),
+            "{parameter}'s default is the code's"
+        );
+        let min = number(&p["MinValue"]);
+        assert!(read(var, min).is_ok(), "{parameter}: the code takes {min}");
+        assert!(
+            read(var, min - 1).is_err(),
+            "{parameter}: the code refuses {}",
+            min - 1
+        );
+        if !p["MaxValue"].is_null() {
+            let max = number(&p["MaxValue"]);
+            assert!(read(var, max).is_ok(), "{parameter}: the code takes {max}");
+            assert!(
+                read(var, max + 1).is_err(),
+                "{parameter}: the code refuses {}",
+                max + 1
+            );
+        }
+        // Every function that builds the media policy is given the same value.
+        for name in ["media", "publish", "publish-worker"] {
+            let f = function_named(&t, name);
+            assert_eq!(
+                intrinsic(&f["Environment"]["Variables"][var]),
+                ("Ref".into(), parameter.to_owned()),
+                "{name}: {var}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_front_end_may_put_uploads_from_its_origins_only() {
+    let t = template();
+    let rules =
+        list(&t["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]);
+    assert_eq!(rules.len(), 1, "{rules:?}");
+    let rule = &rules[0];
+    // The API's own CORS origins, the parameter that also bounds where a login returns.
+    assert_eq!(
+        intrinsic(&rule["AllowedOrigins"]),
+        ("Ref".into(), "AllowedReturnOrigins".into())
+    );
+    assert_eq!(
+        t["Resources"]["Api"]["Properties"]["CorsConfiguration"]["AllowOrigins"],
+        rule["AllowedOrigins"]
+    );
+    let methods: BTreeSet<String> = list(&rule["AllowedMethods"])
+        .iter()
+        .map(|m| m.as_str().expect("a method").to_owned())
+        .collect();
+    assert!(methods.contains("PUT"), "uploads are PUT: {methods:?}");
+    assert!(
+        methods.is_subset(&["PUT", "GET", "HEAD"].map(String::from).into()),
+        "{methods:?}"
+    );
+    let headers: Vec<String> = list(&rule["AllowedHeaders"])
+        .iter()
+        .map(|h| h.as_str().expect("a header").to_lowercase())
+        .collect();
+    assert!(headers.contains(&"content-type".to_owned()), "{headers:?}");
+    assert!(!headers.contains(&"*".to_owned()), "{headers:?}");
+}
+
+#[test]
+fn uploads_and_only_uploads_notify_the_media_function() {
+    let t = template();
+    for (id, f) in functions(&t) {
+        let s3_events: Vec<Value> = f["Events"]
+            .as_mapping()
+            .map(|events| {
+                events
+                    .values()
+                    .filter(|e| e["Type"] == "S3")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if name_of(&f) != "media" {
+            assert!(s3_events.is_empty(), "{id} is invoked by S3");
+            continue;
+        }
+        assert_eq!(s3_events.len(), 1, "{id}: one notification");
+        let p = &s3_events[0]["Properties"];
+        assert_eq!(
+            intrinsic(&p["Bucket"]),
+            ("Ref".into(), "MediaBucket".into())
+        );
+        assert_eq!(list(&p["Events"]), vec![Value::from("s3:ObjectCreated:*")]);
+        let rules = list(&p["Filter"]["S3Key"]["Rules"]);
+        assert_eq!(rules.len(), 1, "{rules:?}");
+        assert_eq!(rules[0]["Name"], "prefix");
+        assert_eq!(rules[0]["Value"], "uploads/");
     }
 }

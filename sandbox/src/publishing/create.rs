@@ -1,12 +1,14 @@
 //! `POST /{ig-user-id}/media` parameters, checked as Meta checks them: the media type and
-//! its URL, the caption's limits, tags, collaborators and the Reels-only options. Parse,
-//! don't validate: what comes out is a [`ContainerSpec`] the store can keep as it is.
+//! its URL (or `upload_type=resumable`), the caption's limits, tags, collaborators and the
+//! Reels-only options. Parse, don't validate: what comes out is a [`ContainerSpec`] the
+//! store can keep as it is, and the [`Source`]s Meta downloads before it says yes.
 
 use super::super::errors::GraphError;
 use super::super::params::Params;
 use super::refusals::{
     Fault, bad_thumb_offset, caption_too_long, fault_in, too_many_tags, unknown_media_type,
 };
+use super::received::{Role, Source};
 use super::spec::{ContainerSpec, Kind};
 use url::Url;
 
@@ -29,7 +31,21 @@ pub(crate) fn container_spec(params: &Params, account: &str) -> Result<Container
                 .unwrap_or_else(GraphError::invalid_token));
         }
     }
-    let kind = kind(params, image_url, video_url)?;
+    let resumable = match params.get("upload_type") {
+        None => false,
+        Some("resumable") => true,
+        Some(_) => return Err(GraphError::unsupported("upload_type")),
+    };
+    // A resumable container's video comes later, to the upload host: it stands in for
+    // `video_url` when the kind is decided.
+    let kind = kind(params, image_url, video_url.or(resumable.then_some("")))?;
+    if resumable && !kind.is_video() {
+        // Meta takes resumable uploads for REELS, STORIES and carousel VIDEO only.
+        return Err(GraphError::unsupported("upload_type"));
+    }
+    if resumable && video_url.is_some() {
+        return Err(GraphError::unsupported("video_url"));
+    }
     check_caption(params.get("caption"))?;
     check_options(params, kind)?;
     let children = match kind {
@@ -70,7 +86,31 @@ pub(crate) fn container_spec(params: &Params, account: &str) -> Result<Container
         share_to_feed: kind == Kind::Reel && bool_param(params, "share_to_feed")?.unwrap_or(true),
         fails_processing: fault == Some(Fault::Processing),
         publish_fault: fault.and_then(Fault::at_publish),
+        awaits_upload: resumable,
     })
+}
+
+/// The URLs Meta downloads for a container of `kind` (already checked by
+/// [`container_spec`]): the image, or the video and a Reel's cover.
+pub(crate) fn media_sources(params: &Params, kind: Kind) -> Vec<Source> {
+    let source = |field: &'static str, role| {
+        params.get(field).map(|url| Source {
+            field,
+            url: url.to_owned(),
+            role,
+        })
+    };
+    let sources = match kind {
+        Kind::Image | Kind::CarouselImage => [source("image_url", Role::FeedImage), None],
+        Kind::StoryImage => [source("image_url", Role::StoryImage), None],
+        Kind::Reel => [
+            source("video_url", Role::Video),
+            source("cover_url", Role::Cover),
+        ],
+        Kind::StoryVideo | Kind::CarouselVideo => [source("video_url", Role::Video), None],
+        Kind::Carousel => [None, None],
+    };
+    sources.into_iter().flatten().collect()
 }
 
 /// The kind of container, from `media_type`, `is_carousel_item` and which URL is present.
@@ -320,6 +360,49 @@ mod tests {
             code("media_type=REELS&video_url=https://a.invalid/r.mp4&thumb_offset=-1"),
             (1, Some(2207057))
         );
+    }
+
+    #[test]
+    fn a_resumable_container_needs_a_video_kind_and_no_video_url() {
+        let reel = spec("media_type=REELS&upload_type=resumable").unwrap();
+        assert!(reel.awaits_upload && reel.kind == Kind::Reel);
+        let story = spec("media_type=STORIES&upload_type=resumable").unwrap();
+        assert_eq!(story.kind, Kind::StoryVideo);
+        let item = spec("media_type=VIDEO&is_carousel_item=true&upload_type=resumable");
+        assert_eq!(item.unwrap().kind, Kind::CarouselVideo);
+        assert!(spec("image_url=https://a.invalid/a.jpg&upload_type=resumable").is_err());
+        assert!(spec("upload_type=resumable").is_err());
+        assert!(
+            spec("media_type=REELS&upload_type=resumable&video_url=https://a.invalid/r.mp4")
+                .is_err()
+        );
+        assert!(spec("media_type=REELS&upload_type=chunked").is_err());
+        assert!(!spec("media_type=REELS&video_url=https://a.invalid/r.mp4").unwrap().awaits_upload);
+    }
+
+    #[test]
+    fn the_sources_are_the_image_or_the_video_and_a_reels_cover() {
+        let roles = |q: &str| {
+            let params = Params::parse(Some(q));
+            let kind = container_spec(&params, "1").unwrap().kind;
+            media_sources(&params, kind)
+                .into_iter()
+                .map(|s| (s.field, s.role))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            roles("image_url=https://a.invalid/a.jpg"),
+            [("image_url", Role::FeedImage)]
+        );
+        assert_eq!(
+            roles("media_type=STORIES&image_url=https://a.invalid/a.jpg"),
+            [("image_url", Role::StoryImage)]
+        );
+        assert_eq!(
+            roles("media_type=REELS&video_url=https://a.invalid/r.mp4&cover_url=https://a.invalid/c.jpg"),
+            [("video_url", Role::Video), ("cover_url", Role::Cover)]
+        );
+        assert!(roles("media_type=REELS&upload_type=resumable").is_empty());
     }
 
     #[test]

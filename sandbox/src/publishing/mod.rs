@@ -3,17 +3,28 @@
 //! publishes it, `GET /{ig-user-id}/content_publishing_limit` reads the quota,
 //! `GET /{media-id}` and `GET /{ig-user-id}/media` read what was published. Facebook Graph
 //! serves Page-linked accounts (user or Page tokens), Instagram Graph the Instagram Login
-//! accounts; the rules are the same. docs/sandbox.md describes each endpoint and the
-//! failures a media URL can inject.
+//! accounts; the rules are the same. A new container's media is downloaded first, as Meta
+//! downloads it (`download`, `received`), without any lock held; a resumable container gets
+//! its video on the upload host instead (`upload`). docs/sandbox.md describes each endpoint
+//! and the failures a media URL can inject.
 
 mod access;
 mod create;
+mod download;
+mod inspect;
+mod received;
 mod refusals;
 mod render;
+mod sniff;
 mod spec;
 mod store;
+mod upload;
 
+pub use download::MediaFetching;
 pub(crate) use access::{Host, Need, account_for};
+pub(crate) use download::Fetcher;
+pub(crate) use inspect::{inspect_fetched, inspect_uploads};
+pub(crate) use upload::{get_offset as upload_offset, post_chunk as upload_chunk};
 pub(crate) use refusals::{rate_limited, server_error};
 pub(crate) use spec::Kind;
 pub(crate) use store::{Media, Store};
@@ -88,7 +99,7 @@ pub(crate) async fn facebook_create(
     body: Bytes,
 ) -> GraphResult {
     let params = post_params(q.as_deref(), &headers, &body);
-    post_edge(&sandbox, Host::Facebook, path, &params, &headers)
+    post_edge(&sandbox, Host::Facebook, path, &params, &headers).await
 }
 
 /// `POST instagram-graph/{ver}/{ig-user-id}/media` or `.../media_publish`.
@@ -100,7 +111,7 @@ pub(crate) async fn instagram_create(
     body: Bytes,
 ) -> GraphResult {
     let params = post_params(q.as_deref(), &headers, &body);
-    post_edge(&sandbox, Host::Instagram, path, &params, &headers)
+    post_edge(&sandbox, Host::Instagram, path, &params, &headers).await
 }
 
 /// A POST's parameters: the query string, then the body (a form, or a JSON object).
@@ -119,7 +130,7 @@ pub(crate) fn post_params(query: Option<&str>, headers: &HeaderMap, body: &[u8])
     params
 }
 
-fn post_edge(
+async fn post_edge(
     sandbox: &Sandbox,
     host: Host,
     (ver, node, edge): (String, String, String),
@@ -139,16 +150,30 @@ fn post_edge(
     if publish {
         publish_container(sandbox, &account, params)
     } else {
-        create_container(sandbox, &account, params)
+        create_container(sandbox, &account, params, &ver).await
     }
 }
 
-/// `POST /{ig-user-id}/media`: `{"id":"<container id>"}`.
-fn create_container(sandbox: &Sandbox, account: &str, params: &Params) -> GraphResult {
+/// `POST /{ig-user-id}/media`: `{"id":"<container id>"}`, with the upload `uri` for a
+/// resumable container. The media is downloaded (and refused as Meta refuses it) before the
+/// store is locked.
+async fn create_container(
+    sandbox: &Sandbox,
+    account: &str,
+    params: &Params,
+    ver: &str,
+) -> GraphResult {
     let mut spec = create::container_spec(params, account)?;
+    let sources = create::media_sources(params, spec.kind);
+    let received = received::receive(sandbox.fetcher(), &sources).await;
+    spec.fails_processing |= received.fails_processing;
     let now = sandbox.now();
     let polls = sandbox.options().video_processing_polls;
     let mut store = sandbox.publishing();
+    if let Some(refusal) = received.refusal {
+        store.record_fetched(received.fetched, None);
+        return Err(refusal);
+    }
     if spec.kind == Kind::Carousel {
         store
             .check_children(account, &spec.children, now)
@@ -160,8 +185,16 @@ fn create_container(sandbox: &Sandbox, account: &str, params: &Params) -> GraphR
             .filter_map(|c| store.container(c))
             .find_map(|c| c.spec.publish_fault);
     }
+    let resumable = spec.awaits_upload;
     let id = store.create(account, spec, now, polls);
-    Ok(Json(json!({ "id": id })).into_response())
+    store.record_fetched(received.fetched, Some(&id));
+    drop(store);
+    let mut body = json!({ "id": id });
+    if resumable {
+        let uri = sandbox.url(&format!("rupload/ig-api-upload/{ver}/{id}"));
+        body["uri"] = uri.as_str().into();
+    }
+    Ok(Json(body).into_response())
 }
 
 /// `POST /{ig-user-id}/media_publish?creation_id=`: `{"id":"<media id>"}`.

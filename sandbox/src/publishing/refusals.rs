@@ -55,47 +55,16 @@ pub(crate) fn fault_in(url: &str) -> Option<Fault> {
 impl Fault {
     /// The error container creation answers, for failures that happen there.
     pub fn at_creation(self, account: &str, video: bool) -> Option<GraphError> {
-        let e = match self {
-            Self::Token => GraphError::invalidated_token(),
-            Self::Rate => return Some(rate_limited(account)),
-            Self::Fetch => GraphError::new(
-                9004,
-                Some(2207052),
-                "The media could not be fetched from this uri.",
-            )
-            .with_user_message(
-                "Media download has failed.",
-                "The media could not be fetched from the URI. It must be public and valid.",
-            ),
-            Self::Size => GraphError::new(36000, Some(2207004), "The image size is too large.")
-                .with_user_message(
-                    "Image size too large",
-                    "The image is too large to download. It should be less than 8 MiB.",
-                ),
-            Self::Aspect => {
-                GraphError::new(36003, Some(2207009), "The aspect ratio is not supported.")
-                    .with_user_message(
-                        "Unsupported aspect ratio",
-                        "The submitted image's aspect ratio must be between 4:5 and 1.91:1.",
-                    )
-            }
-            Self::Format if video => {
-                GraphError::new(352, Some(2207026), "The video format is not supported.")
-                    .with_user_message(
-                        "Unsupported video format",
-                        "The video format is not supported. Use MOV or MP4 (MPEG-4 Part 14).",
-                    )
-            }
-            Self::Format => {
-                GraphError::new(36001, Some(2207005), "The image format is not supported.")
-                    .with_user_message(
-                        "Unsupported image format",
-                        "The image format is not supported. Use JPEG.",
-                    )
-            }
+        Some(match self {
+            Self::Token => GraphError::invalidated_token().transient(false),
+            Self::Rate => rate_limited(account),
+            Self::Fetch => fetch_failed(),
+            Self::Size => image_too_large(),
+            Self::Aspect => aspect_refused(),
+            Self::Format if video => video_format(),
+            Self::Format => image_format("unknown"),
             Self::Processing | Self::PublishTimeout | Self::PublishFails => return None,
-        };
-        Some(e.transient(false))
+        })
     }
 
     /// What the fault does at `media_publish`, if anything.
@@ -106,6 +75,89 @@ impl Fault {
             _ => None,
         }
     }
+}
+
+/// Where Meta's media errors send a person (their `error_user_msg` ends with it).
+const MEDIA_SPECS: &str =
+    "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media#creating";
+
+/// 9004/2207052: the media could not be downloaded (no connection, a non-2xx answer, a URL
+/// that is not absolute http(s)). Meta's wording as real answers show it (Postiz
+/// gitroomhq/postiz-app#1129 and #1900), less the URL Meta echoes in `error_user_msg`: the
+/// sandbox never echoes a media URL.
+pub(crate) fn fetch_failed() -> GraphError {
+    GraphError::new(
+        9004,
+        Some(2207052),
+        "Only photo or video can be accepted as media type.",
+    )
+    .with_user_message(
+        "Media download has failed. The media URI doesn't meet our requirements.",
+        format!(
+            "The media could not be fetched from this URI. Please check the limitations \
+             section of our development document for more information: {MEDIA_SPECS}"
+        ),
+    )
+    .transient(false)
+}
+
+/// -2/2207003: the download took too long (Meta's error table: "It takes too long to
+/// download the media.", recommended solution "A timeout occured while downloading the
+/// media. Try again."; also gitroomhq/postiz-app#2000).
+pub(crate) fn download_timeout() -> GraphError {
+    GraphError::new(-2, Some(2207003), "It takes too long to download the media.")
+        .with_user_message(
+            "Media download timed out",
+            "It takes too long to download the media.",
+        )
+        .transient(true)
+}
+
+/// 36000/2207004: an image over 8 MiB (the sample answer of Meta's error table, verbatim).
+pub(crate) fn image_too_large() -> GraphError {
+    GraphError::new(36000, Some(2207004), "The image size is too large.")
+        .with_user_message(
+            "Image size too large",
+            "The image is too large to download. It should be less than 8 MiB.",
+        )
+        .transient(false)
+}
+
+/// 36003/2207009: a feed or carousel image outside 4:5..1.91:1 (Meta's error table).
+pub(crate) fn aspect_refused() -> GraphError {
+    GraphError::new(36003, Some(2207009), "The aspect ratio is not supported.")
+        .with_user_message(
+            "Unsupported aspect ratio",
+            "The submitted image's aspect ratio must be between 4:5 and 1.91:1.",
+        )
+        .transient(false)
+}
+
+/// 36001/2207005: an image that is not a JPEG, `format` as Meta names it in the user
+/// message ("The image format unknown is not supported...": a real answer quoted in
+/// gitroomhq/postiz-app#615).
+pub(crate) fn image_format(format: &str) -> GraphError {
+    let format: String = format.chars().take(16).collect();
+    GraphError::new(36001, Some(2207005), "The image format is not supported.")
+        .with_user_message(
+            "Unsupported format",
+            format!(
+                "The image format {format} is not supported. Please refer to our dev doc for \
+                 more media specification requirements: {MEDIA_SPECS}"
+            ),
+        )
+        .transient(false)
+}
+
+/// 352/2207026: a video that is not MP4 or MOV (Meta's error table; real answers for Reels
+/// in the issue trackers carry the same pair).
+pub(crate) fn video_format() -> GraphError {
+    GraphError::new(352, Some(2207026), "The video format is not supported.")
+        .with_user_message(
+            "Unsupported video format",
+            "The video format is not supported. Use MOV or MP4 (MPEG-4 Part 14).",
+        )
+        .transient(false)
 }
 
 /// Code 4 with the usage headers at 100%, as Meta throttles an app.

@@ -70,4 +70,7 @@ pub(crate) struct ContainerSpec {
     /// The container ends in `ERROR` instead of `FINISHED`.
     pub fails_processing: bool,
     pub publish_fault: Option<PublishFault>,
+    /// `upload_type=resumable`: the video's bytes come to the upload host, and processing
+    /// starts once all of them arrived.
+    pub awaits_upload: bool,
 }

@@ -4,10 +4,12 @@
 //! posts per 24 hours. Pure: the caller passes the sandbox's clock, and the handlers turn the
 //! refusals into Meta's errors.
 
+use super::received::Fetched;
 use super::spec::{ContainerSpec, Kind, PublishFault};
+use super::upload::{ChunkRefusal, Upload};
 use crate::random_text;
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// A container not published within this long is `EXPIRED`.
 pub(crate) const CONTAINER_TTL: TimeDelta = TimeDelta::hours(24);
@@ -17,9 +19,13 @@ pub(crate) const QUOTA_WINDOW: TimeDelta = TimeDelta::hours(24);
 /// Meta's, and never one of the catalogue's.
 const FIRST_CONTAINER_ID: u64 = 17_900_000_000_000_000;
 const FIRST_MEDIA_ID: u64 = 17_950_000_000_000_000;
+/// Downloads `_inspect/fetched` remembers, the oldest forgotten first.
+const FETCHED_KEPT: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stage {
+    /// A resumable video container waiting for its bytes on the upload host.
+    AwaitingUpload,
     Processing { polls_left: u32 },
     Finished,
     Failed,
@@ -33,6 +39,8 @@ pub(crate) struct Container {
     pub spec: ContainerSpec,
     created_at: DateTime<Utc>,
     stage: Stage,
+    /// What arrived on the upload host (`upload_type=resumable` containers only).
+    pub upload: Option<Upload>,
 }
 
 /// A container's `status_code`.
@@ -108,6 +116,8 @@ pub(crate) struct Store {
     media: Vec<Media>,
     /// Under the same lock as the media they are on.
     pub comments: crate::engagement::Comments,
+    /// Media downloaded at container creation, oldest first.
+    fetched: VecDeque<Fetched>,
 }
 
 impl Store {
@@ -127,14 +137,76 @@ impl Store {
     ) -> String {
         let id = self.next_id(FIRST_CONTAINER_ID);
         let polls_left = if spec.kind.is_video() { video_polls } else { 0 };
+        let (stage, upload) = if spec.awaits_upload {
+            (Stage::AwaitingUpload, Some(Upload::default()))
+        } else {
+            (Stage::Processing { polls_left }, None)
+        };
         let container = Container {
             owner: owner.to_owned(),
             spec,
             created_at: now,
-            stage: Stage::Processing { polls_left },
+            stage,
+            upload,
         };
         self.containers.insert(id.clone(), container);
         id
+    }
+
+    /// Remembers downloads made for `container` (`None`: the creation they refused).
+    pub fn record_fetched(&mut self, fetched: Vec<Fetched>, container: Option<&str>) {
+        for mut f in fetched {
+            f.container = container.map(str::to_owned);
+            if self.fetched.len() == FETCHED_KEPT {
+                self.fetched.pop_front();
+            }
+            self.fetched.push_back(f);
+        }
+    }
+
+    /// Every download remembered, oldest first.
+    pub fn fetched(&self) -> impl Iterator<Item = &Fetched> {
+        self.fetched.iter()
+    }
+
+    /// Every resumable container, in id order: `(id, owner, upload)`.
+    pub fn uploads(&self) -> Vec<(&str, &str, &Upload)> {
+        let mut out: Vec<_> = self
+            .containers
+            .iter()
+            .filter_map(|(id, c)| Some((id.as_str(), c.owner.as_str(), c.upload.as_ref()?)))
+            .collect();
+        out.sort_by_key(|(id, _, _)| *id);
+        out
+    }
+
+    /// Takes a chunk of `len` bytes at `offset` of a `file_size`-byte video into container
+    /// `id` (`head`: its bytes that fall within the file's first bytes). Once every byte has
+    /// arrived, the video is processed over `video_polls` status reads, and ends in `ERROR`
+    /// if it is no MP4 or MOV.
+    pub fn take_chunk(
+        &mut self,
+        id: &str,
+        chunk: super::upload::Chunk<'_>,
+        now: DateTime<Utc>,
+        video_polls: u32,
+    ) -> Result<&Upload, ChunkRefusal> {
+        let container = self.containers.get_mut(id).ok_or(ChunkRefusal::NoUpload)?;
+        if container.upload.is_none() {
+            return Err(ChunkRefusal::NoUpload);
+        }
+        if now - container.created_at >= CONTAINER_TTL {
+            return Err(ChunkRefusal::Expired);
+        }
+        let upload = container.upload.as_mut().ok_or(ChunkRefusal::NoUpload)?;
+        upload.take(chunk)?;
+        if upload.is_complete() && container.stage == Stage::AwaitingUpload {
+            container.spec.fails_processing |= !upload.is_video();
+            container.stage = Stage::Processing {
+                polls_left: video_polls,
+            };
+        }
+        Ok(upload)
     }
 
     /// A container, whoever owns it.
@@ -287,6 +359,9 @@ impl Container {
         if now - self.created_at >= CONTAINER_TTL {
             return Status::Expired;
         }
+        if self.stage == Stage::AwaitingUpload {
+            return Status::InProgress;
+        }
         if let Stage::Processing { polls_left } = &mut self.stage {
             if *polls_left == 0 {
                 self.stage = if self.spec.fails_processing {
@@ -320,6 +395,7 @@ mod tests {
             share_to_feed: false,
             fails_processing: false,
             publish_fault: None,
+            awaits_upload: false,
         }
     }
 

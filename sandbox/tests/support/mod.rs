@@ -3,13 +3,14 @@
 //! and a browser that clicks through the consent pages. Each test file uses part of it.
 #![allow(dead_code)]
 
+pub mod media;
 pub mod publishing;
 
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::MetaConfig;
 use igconnect::domain::StateToken;
 use igconnect::ports::{FacebookGraph, InstagramGraph};
-use igconnect_sandbox::{Sandbox, SandboxApps, SandboxOptions, meta_config};
+use igconnect_sandbox::{MediaFetching, Sandbox, SandboxApps, SandboxOptions, meta_config};
 use secrecy::SecretString;
 use url::Url;
 
@@ -43,10 +44,16 @@ pub async fn start() -> Harness {
 
 /// A sandbox built with `options` (latency, quota, video processing polls).
 pub async fn start_with(options: SandboxOptions) -> Harness {
+    start_fetching(options, MediaFetching::default()).await
+}
+
+/// A sandbox built with `options` that downloads media as `fetching` says.
+pub async fn start_fetching(options: SandboxOptions, fetching: MediaFetching) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = Url::parse(&format!("http://{addr}/sandbox/")).unwrap();
-    let sandbox = Sandbox::with_options(SandboxApps::dev_defaults(), base.clone(), options);
+    let apps = SandboxApps::dev_defaults();
+    let sandbox = Sandbox::with_fetching(apps, base.clone(), options, fetching);
     let app = axum::Router::new().nest("/sandbox", sandbox.router());
     tokio::spawn(async move { axum::serve(listener, app).await });
     let redirect = Url::parse("http://127.0.0.1:9/v1/oauth/callback").unwrap();

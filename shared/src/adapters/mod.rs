@@ -7,6 +7,8 @@ pub mod envelope;
 pub mod eventbridge;
 pub mod graph;
 pub mod keyring;
+pub mod local_files;
+pub mod s3;
 pub mod kms;
 pub mod sqlite;
 pub mod webhook;

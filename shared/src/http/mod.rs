@@ -7,6 +7,7 @@ mod auth;
 mod connect;
 mod engagement;
 mod extract;
+mod media;
 mod meta;
 mod posts;
 mod problem;
@@ -14,6 +15,7 @@ mod share;
 mod trace;
 
 pub use auth::{Authenticator, JwtVerifier, mint_token};
+pub use media::MediaView;
 pub use meta::MetaCallbacks;
 pub use problem::{ApiResult, Problem};
 
@@ -23,9 +25,10 @@ use crate::ports::{
     DeletionRequests, GrantReader, Meta, OAuthStates, PostStore, Publisher, Sealer, TokenReader,
 };
 use crate::ports::{EngagementGraph, InsightSnapshots, RefreshQueue, TokenUpkeep, UpkeepGraph};
+use crate::ports::{MediaFiles, MediaStore};
 use crate::service::InsightCache;
 use crate::service::PassPolicy;
-use crate::service::{ConnectPolicy, PublishPolicy};
+use crate::service::{ConnectPolicy, MediaPolicy, PublishPolicy};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Method;
@@ -48,6 +51,8 @@ pub const ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/v1/accounts/{id}/posts"),
     (Method::GET, "/v1/accounts/{id}/posts/{post_id}"),
     (Method::DELETE, "/v1/accounts/{id}/posts/{post_id}"),
+    (Method::POST, "/v1/media"),
+    (Method::GET, "/v1/media/{media_id}"),
     (Method::POST, "/v1/meta/deauthorize"),
     (Method::POST, "/v1/meta/data-deletion"),
     (Method::GET, "/v1/meta/data-deletion/{code}"),
@@ -158,6 +163,10 @@ pub struct PostsState {
     pub meta: Arc<dyn Publisher>,
     pub clock: Arc<dyn Clock>,
     pub policy: Arc<PublishPolicy>,
+    /// Uploaded files: their records, and where the files are.
+    pub media: Arc<dyn MediaStore>,
+    pub files: Arc<dyn MediaFiles>,
+    pub media_policy: Arc<MediaPolicy>,
 }
 
 /// What insights and comment moderation need: one account's token (unsealed per
@@ -267,7 +276,8 @@ pub fn share_routes(state: ShareState) -> Router {
 }
 
 /// Publishing: `POST`/`GET /v1/accounts/{id}/posts`, `GET`/`DELETE
-/// /v1/accounts/{id}/posts/{post_id}`.
+/// /v1/accounts/{id}/posts/{post_id}`, and the uploads posts name: `POST /v1/media`, `GET
+/// /v1/media/{media_id}`.
 pub fn posts_routes(state: PostsState) -> Router {
     Router::new()
         .route(
@@ -278,6 +288,8 @@ pub fn posts_routes(state: PostsState) -> Router {
             "/v1/accounts/{id}/posts/{post_id}",
             get(posts::get).delete(posts::cancel),
         )
+        .route("/v1/media", axum::routing::post(media::create))
+        .route("/v1/media/{media_id}", get(media::get))
         .with_state(state)
 }
 

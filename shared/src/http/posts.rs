@@ -6,7 +6,7 @@ use super::accounts::{ListQuery, page_request};
 use super::extract::{ApiJson, ApiQuery};
 use super::problem::{ApiResult, Problem};
 use crate::domain::{Caller, Post, PostRequest, PostStatus};
-use crate::service::{self, CreatePost, PublishDeps};
+use crate::service::{self, CreatePost, MediaDeps, PublishDeps};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -29,6 +29,16 @@ impl PostsState {
             meta: self.meta.as_ref(),
             clock: self.clock.as_ref(),
             policy: self.policy.as_ref(),
+            media: self.media_deps(),
+        }
+    }
+
+    pub(super) fn media_deps(&self) -> MediaDeps<'_> {
+        MediaDeps {
+            store: self.media.as_ref(),
+            files: self.files.as_ref(),
+            clock: self.clock.as_ref(),
+            policy: self.media_policy.as_ref(),
         }
     }
 }

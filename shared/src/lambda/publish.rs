@@ -10,10 +10,16 @@ use crate::config::Settings;
 use crate::domain::MetricCatalog;
 use crate::http::{PostsState, SyncState, finish, posts_routes, sync_routes};
 use crate::ports::{
-    AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, RefreshQueue, Sealer,
-    SystemClock, TokenReader, UpkeepGraph,
+    AccountHealth, AccountReader, Clock, GrantReader, MediaFiles, MediaStore, NoMediaFiles,
+    PostStore, Publisher, RefreshQueue, Sealer, SystemClock, TokenReader, UpkeepGraph,
 };
-use crate::service::{PassPolicy, PublishDeps, PublishPolicy, work_once};
+use crate::adapters::s3::S3MediaFiles;
+use crate::service::{
+    MediaDeps, MediaPolicy, PassPolicy, PublishDeps, PublishPolicy, expire_media, work_once,
+};
+
+/// Media expired per worker pass at most; the rest wait for the next pass.
+const EXPIRY_BATCH: u32 = 100;
 use crate::telemetry::{self, LogFormat};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
@@ -35,6 +41,9 @@ pub struct PostsPorts {
     pub queue: Arc<dyn RefreshQueue>,
     /// The token and profile reads of a sync.
     pub upkeep: Arc<dyn UpkeepGraph>,
+    /// Uploads: their records and files.
+    pub media: Arc<dyn MediaStore>,
+    pub files: Arc<dyn MediaFiles>,
 }
 
 /// Publishing's timings on Lambda: the in-request wait from the settings.
@@ -75,6 +84,9 @@ pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
             meta: ports.meta,
             clock: ports.clock,
             policy: Arc::new(policy(settings)),
+            media: ports.media,
+            files: ports.files,
+            media_policy: Arc::new(MediaPolicy::from_settings(&settings.media)),
         })
         .merge(sync),
     )
@@ -89,6 +101,8 @@ pub(super) struct Clients {
     pub(super) store: Arc<DynamoStore>,
     pub(super) sealer: Arc<KmsSealer>,
     pub(super) graph: Arc<GraphClient>,
+    /// The media bucket (`IGC_MEDIA_BUCKET`); without one, posts take URLs only.
+    pub(super) files: Arc<dyn MediaFiles>,
 }
 
 pub(super) async fn clients(function: Function) -> Result<Clients, InitError> {
@@ -104,12 +118,17 @@ pub(super) async fn clients(function: Function) -> Result<Clients, InitError> {
     let store = Arc::new(DynamoStore::new(dynamodb, table(&settings, function)?));
     let sealer = Arc::new(KmsSealer::new(kms, key_id));
     let graph = Arc::new(GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?);
+    let files: Arc<dyn MediaFiles> = match &settings.media.bucket {
+        Some(bucket) => Arc::new(S3MediaFiles::new(aws_sdk_s3::Client::new(&aws), bucket)),
+        None => Arc::new(NoMediaFiles),
+    };
     Ok(Clients {
         settings,
         aws,
         store,
         sealer,
         graph,
+        files,
     })
 }
 
@@ -127,8 +146,10 @@ pub async fn publish() -> Result<Router, InitError> {
             sealer: c.sealer,
             meta: c.graph.clone(),
             clock: Arc::new(SystemClock),
-            queue: c.store,
+            queue: c.store.clone(),
             upkeep: c.graph,
+            media: c.store,
+            files: c.files,
         },
     ))
 }
@@ -177,8 +198,9 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
         Err(e) => return Err(init_failed(e).await),
     };
     let policy = policy(&c.settings);
+    let media_policy = MediaPolicy::from_settings(&c.settings.media);
     let c = &c;
-    let policy = &policy;
+    let (policy, media_policy) = (&policy, &media_policy);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {
             tracing::info!(
@@ -196,6 +218,12 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
                 meta: c.graph.as_ref(),
                 clock: &SystemClock,
                 policy,
+                media: MediaDeps {
+                    store: c.store.as_ref(),
+                    files: c.files.as_ref(),
+                    clock: &SystemClock,
+                    policy: media_policy,
+                },
             };
             let report = work_once(
                 deps,
@@ -203,6 +231,10 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
                 budget(event.context.deadline, SystemTime::now()),
             )
             .await?;
+            // The files of media no longer needed go on the same schedule.
+            if c.settings.media.bucket.is_some() {
+                expire_media(deps.media, EXPIRY_BATCH).await?;
+            }
             Ok::<_, lambda_runtime::Error>(report)
         },
     ))

@@ -30,6 +30,7 @@ pub async fn refresh() -> Result<(), lambda_runtime::Error> {
         store,
         sealer,
         graph,
+        ..
     } = match clients(Function::Refresh).await {
         Ok(c) => c,
         Err(e) => return Err(init_failed(e).await),

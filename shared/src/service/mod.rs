@@ -36,8 +36,8 @@ pub use events::{DeliveryReport, deliver_events};
 pub use import::{ImportDeps, ImportRequest, YOUNG_TOKEN_LIFETIME, import_connection};
 pub use initiate::{ConnectPolicy, InitiateRequest, Initiated, initiate};
 pub use media::{
-    ExpiryReport, MediaDeps, MediaPolicy, NewUpload, create_upload, expire_media,
-    fetch_urls, get_media, settle_media, use_in_post,
+    ExpiryReport, MediaDeps, MediaPolicy, NewUpload, Processed, create_upload, expire_media,
+    fetch_urls, get_media, process_upload, settle_media, use_in_post,
 };
 pub use meta_callbacks::{
     DEAUTHORIZED, Deauthorized, SIGNED_REQUEST_MAX_AGE, WebhookSummary, deauthorize,

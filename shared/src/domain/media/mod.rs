@@ -8,7 +8,7 @@ pub mod content;
 mod record;
 mod upload;
 
-pub use record::{Found, Media, MediaStatus, Rejection, Rendition};
+pub use record::{Found, Media, MediaStatus, Rejection, Rendition, upload_key_owner};
 pub use upload::{
     DeclaredType, MediaLimits, Refusal, MediaTarget, UploadFit, UploadRequest, UploadSpec,
 };

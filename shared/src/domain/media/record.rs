@@ -201,6 +201,21 @@ fn tenant_segment(tenant: &TenantId) -> String {
         .collect()
 }
 
+/// The tenant and medium an upload key names (what a storage notification carries).
+pub fn upload_key_owner(key: &str) -> Option<(TenantId, MediaId)> {
+    let rest = key.strip_prefix("uploads/")?;
+    let (tenant_hex, id) = rest.split_once('/')?;
+    if tenant_hex.len() % 2 != 0 || !tenant_hex.is_ascii() {
+        return None;
+    }
+    let bytes = (0..tenant_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&tenant_hex[i..i + 2], 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let tenant = TenantId::parse(String::from_utf8(bytes).ok()?).ok()?;
+    Some((tenant, MediaId::parse(id).ok()?))
+}
+
 /// Where an upload lands: under `uploads/`, which only the converter reads and which
 /// storage empties after a day by itself.
 fn upload_key(tenant: &TenantId, id: &MediaId) -> String {
@@ -238,5 +253,8 @@ mod tests {
         assert_eq!(m.expires_at, now + TimeDelta::hours(24));
         assert_eq!(m.counted_bytes, 42);
         assert_eq!(m.next(now).version, 2);
+        assert_eq!(upload_key_owner(&m.upload_key), Some((m.tenant.clone(), m.id.clone())));
+        assert_eq!(upload_key_owner("uploads/zz/x"), None);
+        assert_eq!(upload_key_owner("media/61/x"), None);
     }
 }

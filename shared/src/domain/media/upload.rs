@@ -232,7 +232,7 @@ impl UploadRequest {
         };
         if !target.takes(video) {
             return Err(Refusal::new(
-                "media_kind_mismatch",
+                "post_type_mismatch",
                 format!(
                     "a {} cannot be used for post_type {}",
                     if video { "video" } else { "image" },
@@ -365,10 +365,10 @@ mod tests {
     fn the_file_kind_must_suit_the_post_type() {
         let mut r = request("video/mp4", 10);
         r.post_type = Some("image".into());
-        assert_eq!(code(&r), "media_kind_mismatch");
+        assert_eq!(code(&r), "post_type_mismatch");
         let mut r = request("image/jpeg", 10);
         r.post_type = Some("reel".into());
-        assert_eq!(code(&r), "media_kind_mismatch");
+        assert_eq!(code(&r), "post_type_mismatch");
         r.post_type = Some("banner".into());
         assert_eq!(code(&r), "invalid_post_type");
     }

@@ -4,12 +4,12 @@
 //! longer needed ([`expire_media`]).
 
 mod expiry;
-// TEMP mod process;
+mod process;
 mod upload;
 mod usage;
 
 pub use expiry::{ExpiryReport, expire_media};
-// TEMP pub use process::{Processed, process_upload};
+pub use process::{Processed, process_upload};
 pub use upload::{NewUpload, create_upload, get_media};
 pub use usage::{fetch_urls, settle_media, use_in_post};
 
@@ -49,6 +49,18 @@ impl Default for MediaPolicy {
             unused_ttl: TimeDelta::hours(24),
             retain_after_use: TimeDelta::days(7),
             fetch_ttl: Duration::from_secs(2 * 3600),
+        }
+    }
+}
+
+impl MediaPolicy {
+    /// The defaults with the quota and retention the settings name.
+    pub fn from_settings(media: &crate::config::MediaSettings) -> Self {
+        Self {
+            quota_bytes: media.quota_bytes,
+            retain_after_use: TimeDelta::days(i64::from(media.retain_days)),
+            upload_ttl: TimeDelta::seconds(i64::from(media.upload_ttl_seconds)),
+            ..Self::default()
         }
     }
 }

@@ -76,7 +76,7 @@ pub async fn get_media(
 
 pub(super) fn not_found() -> ServiceError {
     ServiceError::NotFound {
-        code: "media_not_found",
+        code: "upload_not_found",
         detail: "no media with this id in your company".into(),
     }
 }

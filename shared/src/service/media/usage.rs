@@ -37,7 +37,7 @@ fn unusable(media: &Media, what: &str) -> Option<ServiceError> {
     match media.status {
         MediaStatus::Ready => None,
         MediaStatus::Uploading | MediaStatus::Processing => conflict(
-            "media_not_ready",
+            "upload_not_ready",
             format!(
                 "{what} is still {}: wait until GET /v1/media/{} says ready",
                 media.status.as_str(),
@@ -50,10 +50,10 @@ fn unusable(media: &Media, what: &str) -> Option<ServiceError> {
                 .as_ref()
                 .map(|r| format!("{} ({})", r.message, r.code))
                 .unwrap_or_default();
-            conflict("media_rejected", format!("{what} was rejected: {reason}"))
+            conflict("upload_rejected", format!("{what} was rejected: {reason}"))
         }
         MediaStatus::Expired => conflict(
-            "media_expired",
+            "upload_expired",
             format!("{what} has expired and its file is deleted: upload it again"),
         ),
     }
@@ -89,7 +89,7 @@ pub async fn use_in_post(
         let is_video = media.is_video();
         if is_video != (upload.kind == MediaKind::Video) {
             return Err(ServiceError::invalid(
-                "media_kind_mismatch",
+                "upload_kind_mismatch",
                 format!(
                     "{} is {}, but the post names it as {}",
                     describe(&upload),
@@ -100,7 +100,7 @@ pub async fn use_in_post(
         }
         if !serves(media.target, &upload, spec.kind()) {
             return Err(ServiceError::Conflict {
-                code: "media_target_mismatch",
+                code: "upload_target_mismatch",
                 detail: format!(
                     "{} was prepared for post_type {} and does not fit this {} post: upload \
                      it again with the post_type you publish it as",

@@ -71,18 +71,56 @@ pub(super) async fn attempt(
         let f = PublishFailure::TokenInvalid;
         return run.fail(f.code(), f.message()).await;
     }
+    // Uploads get their signed fetch URLs only when containers are still to be made: a
+    // container made earlier already holds what Meta fetched.
+    let spec = if spec.uploads().is_empty() || run.post.progress.container.is_some() {
+        spec
+    } else {
+        match fetch_urls(deps, &run.post, &spec).await {
+            Ok(spec) => spec,
+            Err(Unusable::Refused(code, detail)) => return run.fail(code, detail).await,
+            Err(Unusable::Failed(e)) => return Err(e),
+        }
+    };
     let token = run.unseal().await?;
     let graph = GraphAccount {
         login: account.login,
         ig_user_id: &account.ig_user_id,
         token: &token,
     };
-    match run.steps(&graph, &spec).await {
-        Ok(()) => Ok(run.post),
-        Err(Stop::Done) => Ok(run.post),
+    let post = match run.steps(&graph, &spec).await {
+        Ok(()) | Err(Stop::Done) => Ok(run.post),
         Err(Stop::Meta(e)) => run.meta_failed(e).await,
         Err(Stop::Service(e)) => Err(e),
+    }?;
+    if post.status.is_final() && !spec.uploads().is_empty() {
+        crate::service::settle_media(deps.media, &post.tenant, &spec, deps.clock.now()).await;
     }
+    Ok(post)
+}
+
+/// Why a post's uploads cannot be given to Meta.
+enum Unusable {
+    /// For good (expired, rejected, gone): the post fails with this code.
+    Refused(&'static str, String),
+    /// Storage failed: the attempt stops, the post stays due.
+    Failed(ServiceError),
+}
+
+/// `spec` with every upload's signed fetch URL.
+async fn fetch_urls(deps: PublishDeps<'_>, post: &Post, spec: &PostSpec) -> Result<PostSpec, Unusable> {
+    let urls = match crate::service::fetch_urls(deps.media, &post.tenant, spec).await {
+        Ok(urls) => urls,
+        Err(ServiceError::Conflict { code, detail } | ServiceError::NotFound { code, detail }) => {
+            return Err(Unusable::Refused(code, detail));
+        }
+        Err(e) => return Err(Unusable::Failed(e)),
+    };
+    spec.with_fetch_urls(&urls).map_err(|id| {
+        Unusable::Failed(ServiceError::Store(StoreError::Corrupt(format!(
+            "no fetch URL for media {id}"
+        ))))
+    })
 }
 
 /// Why the steps stopped early.

@@ -16,6 +16,7 @@ pub use worker::{PassReport, work_once};
 use crate::ports::{
     AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, Sealer, TokenReader,
 };
+use crate::service::MediaDeps;
 use chrono::TimeDelta;
 use std::time::Duration;
 
@@ -86,6 +87,9 @@ pub struct PublishDeps<'a> {
     pub meta: &'a dyn Publisher,
     pub clock: &'a dyn Clock,
     pub policy: &'a PublishPolicy,
+    /// Uploaded files posts name by id: checked when a post is accepted, given a signed
+    /// URL when its containers are made.
+    pub media: MediaDeps<'a>,
 }
 
 #[cfg(test)]
