@@ -4,10 +4,12 @@
 Uploads each function's release zip to the artifacts bucket under the key the translation
 names (scripts/translate-template.py writes s3://igconnect-artifacts/<LogicalId>.zip),
 creates the stack with the parameters given, and prints what the stack made as JSON: its
-status, outputs, resources (logical id -> physical id and type) and, for each function, its
+status, outputs, resources (logical id -> physical id and type), for each function its
 name, environment, memory, timeout and reserved concurrency as moto's Lambda reports them,
 with the path of the `bootstrap` binary unpacked from the zip moto's S3 holds (so what the
-test runs is what was uploaded).
+test runs is what was uploaded), and for each bucket its name, its default encryption and
+the template's properties moto's S3 does not show (moto's CloudFormation applies only some
+of a bucket's properties: the test names the rest).
 
 Usage: moto-stack.py ENDPOINT SAM_TEMPLATE TRANSLATED ZIPS_DIR WORK_DIR STACK Name=Value...
 
@@ -39,6 +41,62 @@ def client(service: str, endpoint: str):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+# How each bucket property of a template reads back from S3 (None: nothing there). A
+# property missing here is reported as not applied, so a new one is looked at, not assumed.
+def _read(call, key=None):
+    def read(s3, bucket):
+        try:
+            answer = call(s3, bucket)
+        except s3.exceptions.ClientError:
+            return None
+        answer.pop("ResponseMetadata", None)
+        return (answer.get(key) if key else answer) or None
+    return read
+
+
+BUCKET_PROPERTIES = {
+    "BucketEncryption": _read(
+        lambda s3, b: s3.get_bucket_encryption(Bucket=b), "ServerSideEncryptionConfiguration"
+    ),
+    "PublicAccessBlockConfiguration": _read(
+        lambda s3, b: s3.get_public_access_block(Bucket=b), "PublicAccessBlockConfiguration"
+    ),
+    "OwnershipControls": _read(
+        lambda s3, b: s3.get_bucket_ownership_controls(Bucket=b), "OwnershipControls"
+    ),
+    "LifecycleConfiguration": _read(
+        lambda s3, b: s3.get_bucket_lifecycle_configuration(Bucket=b), "Rules"
+    ),
+    "CorsConfiguration": _read(lambda s3, b: s3.get_bucket_cors(Bucket=b), "CORSRules"),
+    "NotificationConfiguration": _read(
+        lambda s3, b: s3.get_bucket_notification_configuration(Bucket=b)
+    ),
+    "VersioningConfiguration": _read(lambda s3, b: s3.get_bucket_versioning(Bucket=b), "Status"),
+}
+
+
+def bucket_report(s3, name: str, properties: dict) -> dict:
+    """What S3 shows of a bucket the stack made, against the template's properties."""
+    s3.head_bucket(Bucket=name)
+    not_applied = sorted(
+        prop
+        for prop in properties
+        # The name is the bucket's physical id, checked by its existence.
+        if prop != "BucketName"
+        and (prop not in BUCKET_PROPERTIES or BUCKET_PROPERTIES[prop](s3, name) is None)
+    )
+    encryption = BUCKET_PROPERTIES["BucketEncryption"](s3, name) or {}
+    algorithms = [
+        r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+        for r in encryption.get("Rules", [])
+    ]
+    return {
+        "name": name,
+        "encryption": algorithms,
+        "not_applied_by_moto": not_applied,
+    }
 
 
 def functions_of(sam_template: str) -> dict[str, str]:
@@ -123,10 +181,13 @@ def main() -> int:
             z.extract("bootstrap", target)
         binary = os.path.join(target, "bootstrap")
         os.chmod(binary, os.stat(binary).st_mode | stat.S_IXUSR)
+        # Lambda's environment is strings; moto hands a Number parameter's default on as a
+        # number (CloudFormation passes every parameter value as a string).
+        variables = (config.get("Environment") or {}).get("Variables", {})
         deployed[name] = {
             "logical_id": logical_id,
             "function_name": physical,
-            "environment": (config.get("Environment") or {}).get("Variables", {}),
+            "environment": {k: v if isinstance(v, str) else json.dumps(v) for k, v in variables.items()},
             "memory": config.get("MemorySize"),
             "timeout": config.get("Timeout"),
             "handler": config.get("Handler"),
@@ -135,6 +196,14 @@ def main() -> int:
             "bootstrap": binary,
         }
 
+    buckets = {
+        logical_id: bucket_report(
+            s3, resources[logical_id]["physical"], declared[logical_id].get("Properties", {})
+        )
+        for logical_id, r in resources.items()
+        if r["type"] == "AWS::S3::Bucket"
+    }
+
     json.dump(
         {
             "status": described["StackStatus"],
@@ -142,6 +211,7 @@ def main() -> int:
             "resources": resources,
             "not_modelled_by_moto": not_modelled,
             "functions": deployed,
+            "buckets": buckets,
         },
         sys.stdout,
         indent=1,

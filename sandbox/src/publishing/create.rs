@@ -5,10 +5,10 @@
 
 use super::super::errors::GraphError;
 use super::super::params::Params;
+use super::received::{Role, Source};
 use super::refusals::{
     Fault, bad_thumb_offset, caption_too_long, fault_in, too_many_tags, unknown_media_type,
 };
-use super::received::{Role, Source};
 use super::spec::{ContainerSpec, Kind};
 use url::Url;
 
@@ -377,7 +377,11 @@ mod tests {
                 .is_err()
         );
         assert!(spec("media_type=REELS&upload_type=chunked").is_err());
-        assert!(!spec("media_type=REELS&video_url=https://a.invalid/r.mp4").unwrap().awaits_upload);
+        assert!(
+            !spec("media_type=REELS&video_url=https://a.invalid/r.mp4")
+                .unwrap()
+                .awaits_upload
+        );
     }
 
     #[test]
@@ -399,7 +403,9 @@ mod tests {
             [("image_url", Role::StoryImage)]
         );
         assert_eq!(
-            roles("media_type=REELS&video_url=https://a.invalid/r.mp4&cover_url=https://a.invalid/c.jpg"),
+            roles(
+                "media_type=REELS&video_url=https://a.invalid/r.mp4&cover_url=https://a.invalid/c.jpg"
+            ),
             [("video_url", Role::Video), ("cover_url", Role::Cover)]
         );
         assert!(roles("media_type=REELS&upload_type=resumable").is_empty());

@@ -232,7 +232,11 @@ mod tests {
 
     #[test]
     fn other_hosts_are_fetched_only_when_remote_fetching_is_on() {
-        for url in ["https://cdn.igconnect.app/a.jpg", "http://10.0.0.5/a.jpg", "https://x/a"] {
+        for url in [
+            "https://cdn.igconnect.app/a.jpg",
+            "http://10.0.0.5/a.jpg",
+            "https://x/a",
+        ] {
             assert!(!rule(url, false), "{url}");
             assert!(rule(url, true), "{url}");
         }
@@ -302,11 +306,20 @@ mod tests {
         let big = failure("/big").await;
         assert_eq!((big.failure, big.bytes), (Some(Failure::TooLarge), 5000));
         let gone = failure("/gone").await;
-        assert_eq!((gone.failure, gone.status), (Some(Failure::Status), Some(404)));
+        assert_eq!(
+            (gone.failure, gone.status),
+            (Some(Failure::Status), Some(404))
+        );
         assert_eq!(failure("/slow").await.failure, Some(Failure::Timeout));
         let away = failure("/away").await;
-        assert_eq!((away.failure, away.status), (Some(Failure::Status), Some(307)));
+        assert_eq!(
+            (away.failure, away.status),
+            (Some(Failure::Status), Some(307))
+        );
         let refused = f.get("http://127.0.0.1:1/a.jpg", 10, 1).await;
-        assert_eq!((refused.failure, refused.status), (Some(Failure::Unreachable), None));
+        assert_eq!(
+            (refused.failure, refused.status),
+            (Some(Failure::Unreachable), None)
+        );
     }
 }

@@ -20,14 +20,14 @@ mod spec;
 mod store;
 mod upload;
 
-pub use download::MediaFetching;
 pub(crate) use access::{Host, Need, account_for};
 pub(crate) use download::Fetcher;
+pub use download::MediaFetching;
 pub(crate) use inspect::{inspect_fetched, inspect_uploads};
-pub(crate) use upload::{get_offset as upload_offset, post_chunk as upload_chunk};
 pub(crate) use refusals::{rate_limited, server_error};
 pub(crate) use spec::Kind;
 pub(crate) use store::{Media, Store};
+pub(crate) use upload::{get_offset as upload_offset, post_chunk as upload_chunk};
 
 use super::errors::GraphError;
 use super::params::{Authorized, Params, access_token};

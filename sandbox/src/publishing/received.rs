@@ -233,15 +233,24 @@ mod tests {
         assert_eq!(fetched.format, Some(Format::Jpeg));
         assert_eq!((fetched.size, fetched.has_exif), (Some((1440, 1152)), true));
         let json = fetched.to_json();
-        assert_eq!((json["width"].as_u64(), json["format"].as_str()), (Some(1440), Some("JPEG")));
+        assert_eq!(
+            (json["width"].as_u64(), json["format"].as_str()),
+            (Some(1440), Some("JPEG"))
+        );
     }
 
     #[test]
     fn downloads_that_fail_are_refused_as_meta_refuses_them() {
         for f in [Failure::Unreachable, Failure::Status] {
-            assert_eq!(code(Role::FeedImage, &failed(f)), Some((9004, Some(2207052))));
+            assert_eq!(
+                code(Role::FeedImage, &failed(f)),
+                Some((9004, Some(2207052)))
+            );
         }
-        assert_eq!(code(Role::Video, &failed(Failure::Timeout)), Some((-2, Some(2207003))));
+        assert_eq!(
+            code(Role::Video, &failed(Failure::Timeout)),
+            Some((-2, Some(2207003)))
+        );
         assert_eq!(
             code(Role::FeedImage, &failed(Failure::TooLarge)),
             Some((36000, Some(2207004)))

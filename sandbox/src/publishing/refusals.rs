@@ -78,8 +78,7 @@ impl Fault {
 }
 
 /// Where Meta's media errors send a person (their `error_user_msg` ends with it).
-const MEDIA_SPECS: &str =
-    "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media#creating";
+const MEDIA_SPECS: &str = "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media#creating";
 
 /// 9004/2207052: the media could not be downloaded (no connection, a non-2xx answer, a URL
 /// that is not absolute http(s)). Meta's wording as real answers show it (Postiz
@@ -105,12 +104,16 @@ pub(crate) fn fetch_failed() -> GraphError {
 /// download the media.", recommended solution "A timeout occured while downloading the
 /// media. Try again."; also gitroomhq/postiz-app#2000).
 pub(crate) fn download_timeout() -> GraphError {
-    GraphError::new(-2, Some(2207003), "It takes too long to download the media.")
-        .with_user_message(
-            "Media download timed out",
-            "It takes too long to download the media.",
-        )
-        .transient(true)
+    GraphError::new(
+        -2,
+        Some(2207003),
+        "It takes too long to download the media.",
+    )
+    .with_user_message(
+        "Media download timed out",
+        "It takes too long to download the media.",
+    )
+    .transient(true)
 }
 
 /// 36000/2207004: an image over 8 MiB (the sample answer of Meta's error table, verbatim).

@@ -153,7 +153,9 @@ fn jpeg(bytes: &[u8]) -> Sniffed {
         else {
             return out;
         };
-        let payload = bytes.get(at + 2..(at + len).min(bytes.len())).unwrap_or(&[]);
+        let payload = bytes
+            .get(at + 2..(at + len).min(bytes.len()))
+            .unwrap_or(&[]);
         match marker {
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 // precision:u8 height:u16 width:u16

@@ -26,7 +26,9 @@ const FETCHED_KEPT: usize = 1000;
 enum Stage {
     /// A resumable video container waiting for its bytes on the upload host.
     AwaitingUpload,
-    Processing { polls_left: u32 },
+    Processing {
+        polls_left: u32,
+    },
     Finished,
     Failed,
     Published,

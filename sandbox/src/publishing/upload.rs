@@ -63,9 +63,13 @@ pub(crate) enum ChunkRefusal {
     Expired,
     EmptyFile,
     /// `file_size` differs from the first chunk's.
-    FileSize { declared: u64 },
+    FileSize {
+        declared: u64,
+    },
     /// `offset` is not the number of bytes received so far.
-    Offset { expected: u64 },
+    Offset {
+        expected: u64,
+    },
     /// The chunk ends past `file_size`.
     TooLong,
 }
@@ -156,10 +160,13 @@ impl UploadError {
         }
     }
 
+    /// A missing or non-numeric `offset` or `file_size` header, named as the real host
+    /// names `Offset` (trypostit/trypost#32).
     fn header(name: &str) -> Self {
+        let shown = if name == "offset" { "Offset" } else { name };
         Self::new(
             "ParameterValidationError",
-            format!("HeaderValuePredicate: Header {name} not convertable to unsigned long"),
+            format!("HeaderValuePredicate: Header {shown} not convertable to unsigned long"),
         )
     }
 
@@ -194,15 +201,17 @@ impl From<ChunkRefusal> for UploadError {
     fn from(refusal: ChunkRefusal) -> Self {
         let invalid = |m: String| Self::new("ParameterValidationError", m);
         match refusal {
-            ChunkRefusal::NoUpload => Self::new("ProcessingFailedError", "Request processing failed"),
+            ChunkRefusal::NoUpload => {
+                Self::new("ProcessingFailedError", "Request processing failed")
+            }
             ChunkRefusal::Expired => Self::new(
                 "ProcessingFailedError",
                 "The container expired. Create a new container and upload again.",
             ),
             ChunkRefusal::EmptyFile => invalid("file_size must be greater than 0.".into()),
-            ChunkRefusal::FileSize { declared } => {
-                invalid(format!("file_size differs from the {declared} bytes declared first."))
-            }
+            ChunkRefusal::FileSize { declared } => invalid(format!(
+                "file_size differs from the {declared} bytes declared first."
+            )),
             ChunkRefusal::Offset { expected } => invalid(format!(
                 "Offset does not match the {expected} bytes received so far."
             )),
@@ -229,29 +238,28 @@ pub(crate) async fn post_chunk(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match take_chunk(&sandbox, &ver, &id, q.as_deref(), &headers, body).await {
-        Ok(res) | Err(res) => res,
+    if !valid_version(&ver) {
+        return crate::errors::GraphError::unknown_path().into_response();
     }
+    take_chunk(&sandbox, &id, q.as_deref(), &headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn take_chunk(
     sandbox: &Sandbox,
-    ver: &str,
     id: &str,
     query: Option<&str>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Response, Response> {
-    if !valid_version(ver) {
-        return Err(crate::errors::GraphError::unknown_path().into_response());
-    }
-    let owner = authorize(sandbox, id, query, headers).map_err(IntoResponse::into_response)?;
+) -> UploadResult {
+    let owner = authorize(sandbox, id, query, headers)?;
     let number = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .ok_or_else(|| UploadError::header(name).into_response())
+            .ok_or_else(|| UploadError::header(name))
     };
     let offset = number("offset")?;
     let file_size = number("file_size")?;
@@ -260,17 +268,18 @@ async fn take_chunk(
         let upload = store
             .container(id)
             .and_then(|c| c.upload.as_ref())
-            .ok_or(ChunkRefusal::NoUpload);
-        upload
-            .and_then(|u| u.check(offset, file_size))
-            .map_err(|r| UploadError::from(r).into_response())?;
+            .ok_or(ChunkRefusal::NoUpload)?;
+        upload.check(offset, file_size)?;
     }
     let fault = sandbox.state().take_upload_fault(&owner);
     // At most one byte past the file is read: enough to refuse a chunk that is too long.
     let room = file_size.saturating_sub(offset) + 1;
     let (len, head) = read_body(body, offset, room)
         .await
-        .ok_or_else(|| UploadError::new("ProcessingFailedError", "Request processing failed").into_response())?;
+        .ok_or_else(|| UploadError::new("ProcessingFailedError", "Request processing failed"))?;
+    if fault.is_none() && offset + len > file_size {
+        return Err(ChunkRefusal::TooLong.into());
+    }
     let kept = match fault {
         None => len,
         Some(crate::InjectedFault::UploadPartial) => (len / 2).min(room - 1),
@@ -285,15 +294,9 @@ async fn take_chunk(
     };
     let now = sandbox.now();
     let polls = sandbox.options().video_processing_polls;
-    if fault.is_none() && offset + len > file_size {
-        return Err(UploadError::from(ChunkRefusal::TooLong).into_response());
-    }
-    sandbox
-        .publishing()
-        .take_chunk(id, chunk, now, polls)
-        .map_err(|r| UploadError::from(r).into_response())?;
+    sandbox.publishing().take_chunk(id, chunk, now, polls)?;
     if fault.is_some() {
-        return Err(UploadError::injected().into_response());
+        return Err(UploadError::injected());
     }
     let ok = json!({ "success": true, "message": "Upload successful." });
     Ok(crate::errors::no_store(Json(ok).into_response()))
@@ -338,7 +341,8 @@ fn authorize(
         let container = store.container(id).filter(|c| c.upload.is_some());
         container.map(|c| c.owner.clone())
     };
-    let token = access_token(&Params::parse(query), headers).ok_or_else(UploadError::not_authorized)?;
+    let token =
+        access_token(&Params::parse(query), headers).ok_or_else(UploadError::not_authorized)?;
     let record = sandbox
         .state()
         .token(&token)
@@ -360,8 +364,7 @@ fn authorize(
 /// left unread) and keeping those within the file's first [`VIDEO_HEAD`] bytes. `None` when
 /// the body broke off.
 async fn read_body(body: Body, offset: u64, limit: u64) -> Option<(u64, Vec<u8>)> {
-    let want = usize::try_from(offset)
-        .map_or(0, |offset| VIDEO_HEAD.saturating_sub(offset));
+    let want = usize::try_from(offset).map_or(0, |offset| VIDEO_HEAD.saturating_sub(offset));
     let mut stream = body.into_data_stream();
     let (mut len, mut head) = (0u64, Vec::new());
     while let Some(frame) = stream.next().await {
@@ -436,7 +439,13 @@ mod tests {
         let e = UploadError::from(ChunkRefusal::Offset { expected: 7 });
         assert_eq!(e.body()["debug_info"]["type"], "ParameterValidationError");
         assert_eq!(e.body()["debug_info"]["retriable"], false);
-        assert_eq!(UploadError::injected().body()["debug_info"]["retriable"], true);
-        assert_eq!(UploadError::header("offset").status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            UploadError::injected().body()["debug_info"]["retriable"],
+            true
+        );
+        assert_eq!(
+            UploadError::header("offset").status,
+            StatusCode::BAD_REQUEST
+        );
     }
 }

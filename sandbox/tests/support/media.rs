@@ -44,9 +44,18 @@ fn file(content_type: &'static str, bytes: Vec<u8>) -> Response {
 /// A media server on a free loopback port; answers its base URL (no trailing slash).
 pub async fn serve() -> String {
     let app = Router::new()
-        .route("/photo.jpg", get(|| async { file("image/jpeg", jpeg(1440, 1152, true)) }))
-        .route("/square.jpg", get(|| async { file("image/jpeg", jpeg(1080, 1080, false)) }))
-        .route("/tall.jpg", get(|| async { file("image/jpeg", jpeg(1000, 1400, false)) }))
+        .route(
+            "/photo.jpg",
+            get(|| async { file("image/jpeg", jpeg(1440, 1152, true)) }),
+        )
+        .route(
+            "/square.jpg",
+            get(|| async { file("image/jpeg", jpeg(1080, 1080, false)) }),
+        )
+        .route(
+            "/tall.jpg",
+            get(|| async { file("image/jpeg", jpeg(1000, 1400, false)) }),
+        )
         .route("/photo.png", get(|| async { file("image/png", png()) }))
         .route(
             "/huge.jpg",
@@ -57,9 +66,15 @@ pub async fn serve() -> String {
             }),
         )
         .route("/reel.mp4", get(|| async { file("video/mp4", mp4(4096)) }))
-        .route("/page.mp4", get(|| async { file("text/html", b"<html></html>".to_vec()) }))
+        .route(
+            "/page.mp4",
+            get(|| async { file("text/html", b"<html></html>".to_vec()) }),
+        )
         .route("/gone.jpg", get(|| async { StatusCode::NOT_FOUND }))
-        .route("/moved.jpg", get(|| async { Redirect::temporary("/square.jpg") }))
+        .route(
+            "/moved.jpg",
+            get(|| async { Redirect::temporary("/square.jpg") }),
+        )
         .route(
             "/slow.jpg",
             get(|| async {

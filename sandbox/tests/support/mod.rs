@@ -49,12 +49,27 @@ pub async fn start_with(options: SandboxOptions) -> Harness {
 
 /// A sandbox built with `options` that downloads media as `fetching` says.
 pub async fn start_fetching(options: SandboxOptions, fetching: MediaFetching) -> Harness {
+    start_in(options, fetching, |app| app).await
+}
+
+/// The sandbox as `igconnect serve` mounts it: inside `http::finish` (its fallbacks, the
+/// request span and the 64 KiB body limit of igconnect's own routes).
+pub async fn start_served() -> Harness {
+    let finish = |app| igconnect::http::finish(app);
+    start_in(SandboxOptions::default(), MediaFetching::default(), finish).await
+}
+
+async fn start_in(
+    options: SandboxOptions,
+    fetching: MediaFetching,
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = Url::parse(&format!("http://{addr}/sandbox/")).unwrap();
     let apps = SandboxApps::dev_defaults();
     let sandbox = Sandbox::with_fetching(apps, base.clone(), options, fetching);
-    let app = axum::Router::new().nest("/sandbox", sandbox.router());
+    let app = wrap(axum::Router::new().nest("/sandbox", sandbox.router()));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let redirect = Url::parse("http://127.0.0.1:9/v1/oauth/callback").unwrap();
     let cfg = meta_config(&base, VERSION, redirect, &SandboxApps::dev_defaults());

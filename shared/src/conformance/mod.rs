@@ -102,7 +102,8 @@ macro_rules! store_conformance {
                 media_are_tenant_scoped,
                 the_quota_holds_per_tenant_and_frees_what_is_given_back,
                 update_media_on_a_stale_version_is_a_conflict,
-                expiring_media_are_the_unexpired_ones_due_by_now;
+                expiring_media_are_the_unexpired_ones_due_by_now,
+                deleting_an_account_expires_the_media_its_posts_named;
             shared:
                 concurrent_takes_have_exactly_one_winner,
                 concurrent_first_connections_make_one_account,

@@ -24,6 +24,9 @@ struct ResultView<'a> {
     width: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     height: Option<u32>,
+    /// A short-lived URL of the file, on `GET` of a ready medium (what Meta will get).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview_url: Option<String>,
 }
 
 /// A medium as the API shows it.
@@ -67,6 +70,7 @@ impl<'a> From<&'a Media> for MediaView<'a> {
                 bytes: r.bytes,
                 width: r.width,
                 height: r.height,
+                preview_url: None,
             }),
             changes: &m.changes,
             rejection: m.rejection.as_ref(),
@@ -138,5 +142,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let media = service::get_media(s.media_deps(), &caller, &id).await?;
-    Ok(Json(MediaView::from(&media)).into_response())
+    let preview = service::preview_url(s.media_deps(), &media).await;
+    let mut view = MediaView::from(&media);
+    if let Some(result) = view.result.as_mut() {
+        result.preview_url = preview;
+    }
+    Ok(Json(view).into_response())
 }

@@ -143,7 +143,8 @@ pub trait AccountRemoval: Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// Deletes the account, its sealed token, its grants, its posts and its daily metrics,
-    /// and writes `audit` (which stays). `false`, and nothing written, when it does not exist.
+    /// makes the media its posts named due for expiry at `audit.at` (their files go at the
+    /// next expiry pass), and writes `audit` (which stays). `false`, and nothing written, when it does not exist.
     async fn delete_account(
         &self,
         tenant: &TenantId,

@@ -3,7 +3,7 @@
 //! pass through an API request: uploads go to a signed URL, Meta fetches from one.
 
 use super::StoreError;
-use crate::domain::MediaId;
+use crate::domain::{AccountId, MediaId};
 use crate::domain::TenantId;
 use crate::domain::media::Media;
 use async_trait::async_trait;
@@ -37,6 +37,15 @@ pub trait MediaStore: Send + Sync {
 
     /// Bytes the tenant's media hold against the quota.
     async fn media_usage(&self, tenant: &TenantId) -> Result<u64, StoreError>;
+
+    /// Makes every not yet expired medium of the tenant that `account`'s posts named due
+    /// for expiry at `now` (the next expiry pass deletes its files); how many.
+    async fn expire_account_media(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
 
     /// Media of any tenant, not yet `expired`, whose `expires_at` is at or before `now`,
     /// earliest first, at most `limit`: read from an index on expiry, never a scan.

@@ -37,7 +37,7 @@ pub use import::{ImportDeps, ImportRequest, YOUNG_TOKEN_LIFETIME, import_connect
 pub use initiate::{ConnectPolicy, InitiateRequest, Initiated, initiate};
 pub use media::{
     ExpiryReport, MediaDeps, MediaPolicy, NewUpload, Processed, create_upload, expire_media,
-    fetch_urls, get_media, process_upload, settle_media, use_in_post,
+    fetch_urls, get_media, preview_url, process_upload, settle_media, use_in_post,
 };
 pub use meta_callbacks::{
     DEAUTHORIZED, Deauthorized, SIGNED_REQUEST_MAX_AGE, WebhookSummary, deauthorize,

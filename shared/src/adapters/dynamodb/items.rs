@@ -28,7 +28,7 @@ pub(super) use insights::{
     INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
 };
 pub(super) use media::{
-    BYTES, MEDIA_ATTRIBUTES, expiring_until, expiry_partition, media_from_item, media_item,
+    ACCOUNTS as MEDIA_ACCOUNTS, BYTES, MEDIA_ATTRIBUTES, MEDIA_PREFIX_SK, expiring_until, expiry_partition, media_from_item, media_item,
     media_key, usage_key,
 };
 pub(super) use post::{

@@ -6,7 +6,7 @@ use super::items::{self, BYTES, Item, PK, SHARDS, SK, VERSION, n};
 use super::writes::{Outcome, built};
 use super::DynamoStore;
 use crate::domain::media::{Media, MediaStatus};
-use crate::domain::{MediaId, TenantId};
+use crate::domain::{AccountId, MediaId, TenantId};
 use crate::ports::{MediaInsert, MediaStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
@@ -101,6 +101,56 @@ impl MediaStore for DynamoStore {
 
     async fn media_usage(&self, tenant: &TenantId) -> Result<u64, StoreError> {
         Ok(usage_of(self.get(items::usage_key(tenant), &[BYTES]).await?))
+    }
+
+    async fn expire_account_media(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        // One query of the tenant's media (a disconnect is rare, a tenant's media few),
+        // filtered on the account set; each record then moves on from the version read.
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .filter_expression("contains(#accounts, :account)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_names("#accounts", items::MEDIA_ACCOUNTS)
+                .expression_attribute_values(":pk", items::tenant_pk(tenant))
+                .expression_attribute_values(":prefix", items::s(items::MEDIA_PREFIX_SK))
+                .expression_attribute_values(":account", items::s(account.as_str()))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(super::unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(items::media_from_item(&item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => break,
+            }
+        }
+        let mut expired = 0;
+        for media in found.into_iter().filter(|m| m.status != MediaStatus::Expired) {
+            let mut next = media.next(now);
+            next.expires_at = now;
+            match self.update_media(&next, 0).await {
+                Ok(()) => expired += 1,
+                // Moved on meanwhile (processed, expired): the next pass sees it anyway.
+                Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(expired)
     }
 
     async fn expiring_media(

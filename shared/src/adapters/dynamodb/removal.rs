@@ -9,6 +9,7 @@ use super::{DynamoStore, projection, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, IgUserId, LoginPath, TenantId};
 use crate::ports::{AccountRemoval, StoreError};
 use async_trait::async_trait;
+use crate::ports::MediaStore;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
@@ -275,7 +276,14 @@ impl AccountRemoval for DynamoStore {
         let account_at = writes.len();
         writes.extend(last);
         match self.transact(writes).await? {
-            Outcome::Written => Ok(true),
+            Outcome::Written => {
+                // The media its posts named go at the next expiry pass. After the account:
+                // a delete asked again finds no account, so this must not fail it.
+                if let Err(e) = self.expire_account_media(tenant, id, audit.at).await {
+                    tracing::warn!(account = %id, error = %e, "media of a deleted account not expired");
+                }
+                Ok(true)
+            }
             // Deleted by someone else in the meantime.
             Outcome::Refused(failed) if failed.get(account_at) == Some(&true) => Ok(false),
             Outcome::Refused(_) => Err(StoreError::Conflict),

@@ -359,6 +359,7 @@ impl AccountRemoval for SqliteStore {
         self.run(move |c| {
             let tx = immediate(c)?;
             let key = params![tenant.as_str(), id.as_str()];
+            super::media::expire_naming(&tx, &tenant, &id, audit.at)?;
             tx.execute(
                 "DELETE FROM grants WHERE tenant = ?1 AND account_id = ?2",
                 key,

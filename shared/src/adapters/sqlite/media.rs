@@ -5,7 +5,7 @@
 use super::rows::millis;
 use super::{SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::media::{Media, MediaStatus};
-use crate::domain::{MediaId, TenantId};
+use crate::domain::{AccountId, MediaId, TenantId};
 use crate::ports::{MediaInsert, MediaStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -39,6 +39,44 @@ fn add_usage(tx: &rusqlite::Connection, tenant: &str, delta: i64) -> Result<(), 
 
 fn signed(bytes: u64) -> Result<i64, StoreError> {
     i64::try_from(bytes).map_err(|_| corrupt("media size beyond i64"))
+}
+
+/// Inside `tx`: the tenant's media naming `account` become due for expiry at `now`.
+pub(super) fn expire_naming(
+    tx: &rusqlite::Connection,
+    tenant: &TenantId,
+    account: &AccountId,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut q = tx
+        .prepare_cached(
+            "SELECT body FROM media WHERE tenant = ?1 AND status <> 'expired'
+             AND EXISTS (SELECT 1 FROM json_each(media.body, '$.accounts') WHERE value = ?2)",
+        )
+        .map_err(unavailable)?;
+    let bodies = q
+        .query_map(params![tenant.as_str(), account.as_str()], |r| r.get::<_, String>(0))
+        .map_err(unavailable)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unavailable)?;
+    for body in &bodies {
+        let mut media = media_from_body(body)?;
+        media.expires_at = now;
+        media.updated_at = now;
+        media.version += 1;
+        tx.execute(
+            "UPDATE media SET expires_at = ?3, body = ?4, version = ?5 WHERE tenant = ?1 AND id = ?2",
+            params![
+                tenant.as_str(),
+                media.id.as_str(),
+                millis(now),
+                serde_json::to_string(&media).map_err(corrupt)?,
+                signed(media.version)?
+            ],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(bodies.len())
 }
 
 #[async_trait]
@@ -133,6 +171,22 @@ impl MediaStore for SqliteStore {
     async fn media_usage(&self, tenant: &TenantId) -> Result<u64, StoreError> {
         let tenant = tenant.to_string();
         self.run(move |c| usage(c, &tenant)).await
+    }
+
+    async fn expire_account_media(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let (tenant, account) = (tenant.clone(), account.clone());
+        self.run(move |c| {
+            let tx = immediate(c)?;
+            let n = expire_naming(&tx, &tenant, &account, now)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(n)
+        })
+        .await
     }
 
     async fn expiring_media(

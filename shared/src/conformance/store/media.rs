@@ -3,10 +3,11 @@
 //! version-conditioned, and the expiry queue lists what is due by now, earliest first,
 //! never an expired record.
 
-use crate::conformance::fixtures::{tenant, user};
+use super::support::connect;
+use crate::conformance::fixtures::{audit, tenant, user};
 use crate::domain::media::{Found, Media, MediaLimits, MediaStatus, Rendition, UploadRequest};
-use crate::domain::{MediaId, TenantId};
-use crate::ports::{MediaInsert, MediaStore, StoreError};
+use crate::domain::{AuditEvent, MediaId, TenantId};
+use crate::ports::{AccountRemoval, AccountWriter, MediaInsert, MediaStore, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;
 
@@ -196,4 +197,49 @@ where
     }
     assert_eq!(wins, 1);
     assert_eq!(store.media_usage(&t).await.expect("usage"), 11);
+}
+
+/// Deleting an account makes the media its posts named due for expiry at the deletion's
+/// time (so the next pass deletes their files), and leaves the tenant's other media alone.
+pub async fn deleting_an_account_expires_the_media_its_posts_named<S>(store: &S)
+where
+    S: AccountWriter + AccountRemoval + MediaStore + ?Sized,
+{
+    let gone = connect(store, "17841400000000031").await;
+    let kept = connect(store, "17841400000000032").await;
+    let t = gone.tenant.clone();
+    let mut named = png(&t, 10, 0);
+    named.accounts = vec![kept.id.clone(), gone.id.clone()];
+    let mut other = png(&t, 10, 0);
+    other.accounts = vec![kept.id.clone()];
+    for m in [&named, &other] {
+        insert(store, m).await;
+    }
+    let entry = audit(
+        &gone,
+        "auth0|owner-1",
+        AuditEvent::Disconnected {
+            username: gone.profile.username.clone(),
+            revoked_at_meta: false,
+        },
+    );
+
+    assert!(store.delete_account(&t, &gone.id, &entry).await.expect("delete"));
+
+    let read = |id: &MediaId| {
+        let id = id.clone();
+        let t = t.clone();
+        async move { store.get_media(&t, &id).await.expect("get").expect("kept record") }
+    };
+    assert_eq!(read(&named.id).await.expires_at, entry.at);
+    assert_eq!(read(&other.id).await.expires_at, other.expires_at);
+    let due: Vec<MediaId> = store
+        .expiring_media(entry.at, 10)
+        .await
+        .expect("expiring")
+        .into_iter()
+        .map(|m| m.id)
+        .filter(|id| *id == named.id || *id == other.id)
+        .collect();
+    assert_eq!(due, [named.id.clone()]);
 }

@@ -3,7 +3,7 @@
 //! a late duplicate of an upload notification cannot undo a rejection or a conversion.
 
 use super::upload::{DeclaredType, MediaTarget, UploadFit, UploadSpec};
-use crate::domain::{MediaId, TenantId, UserId};
+use crate::domain::{AccountId, MediaId, TenantId, UserId};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -127,6 +127,10 @@ pub struct Media {
     /// How many posts named it.
     #[serde(default)]
     pub posts: u32,
+    /// The accounts whose posts named it: disconnecting one (or Meta's data deletion for
+    /// it) expires the media at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountId>,
     /// Bytes held against the tenant's quota.
     pub counted_bytes: u64,
     pub version: u64,
@@ -165,6 +169,7 @@ impl Media {
             upload_expires_at: now + upload_ttl,
             expires_at: now + unused_ttl,
             posts: 0,
+            accounts: Vec::new(),
             counted_bytes: spec.size,
             version: 1,
         }

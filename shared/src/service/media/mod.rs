@@ -10,7 +10,7 @@ mod usage;
 
 pub use expiry::{ExpiryReport, expire_media};
 pub use process::{Processed, process_upload};
-pub use upload::{NewUpload, create_upload, get_media};
+pub use upload::{NewUpload, create_upload, get_media, preview_url};
 pub use usage::{fetch_urls, settle_media, use_in_post};
 
 use crate::domain::media::MediaLimits;

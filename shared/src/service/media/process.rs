@@ -40,8 +40,17 @@ pub async fn process_upload(
     let Some(media) = deps.store.get_media(tenant, id).await? else {
         return Ok(Processed::Unknown);
     };
-    if media.status != MediaStatus::Uploading {
-        return Ok(Processed::Skipped(Box::new(media)));
+    match media.status {
+        MediaStatus::Uploading => {}
+        MediaStatus::Processing => return Ok(Processed::Skipped(Box::new(media))),
+        // A second upload to a URL already used (S3 cannot refuse it within the URL's
+        // lifetime): what Meta gets was made from the first, so the stray one goes.
+        MediaStatus::Ready | MediaStatus::Rejected | MediaStatus::Expired => {
+            if let Err(e) = deps.files.delete(&media.upload_key).await {
+                tracing::warn!(media = %media.id, error = %e, "stray upload not deleted");
+            }
+            return Ok(Processed::Skipped(Box::new(media)));
+        }
     }
     let Some(size) = deps.files.size(&media.upload_key).await? else {
         return Ok(Processed::Skipped(Box::new(media)));

@@ -74,6 +74,26 @@ pub async fn get_media(
         .ok_or_else(not_found)
 }
 
+/// How long a preview URL of a converted file works: long enough for a page to show it.
+const PREVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A short-lived URL of the converted file, for the uploader's page to show what Meta will
+/// get; `None` until the medium is ready, or when storage cannot sign one (the rest of the
+/// answer still stands).
+pub async fn preview_url(deps: MediaDeps<'_>, media: &Media) -> Option<String> {
+    let rendition = media.rendition.as_ref()?;
+    if media.status != crate::domain::media::MediaStatus::Ready {
+        return None;
+    }
+    match deps.files.fetch_url(&rendition.key, PREVIEW_TTL).await {
+        Ok(url) => Some(url),
+        Err(e) => {
+            tracing::warn!(media = %media.id, error = %e, "no preview URL");
+            None
+        }
+    }
+}
+
 pub(super) fn not_found() -> ServiceError {
     ServiceError::NotFound {
         code: "upload_not_found",

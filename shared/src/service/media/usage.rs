@@ -5,7 +5,7 @@
 use super::MediaDeps;
 use super::upload::not_found;
 use crate::domain::media::{Media, MediaStatus, MediaTarget};
-use crate::domain::{MediaId, MediaKind, PostKind, PostSpec, TenantId, Upload};
+use crate::domain::{AccountId, MediaId, MediaKind, PostKind, PostSpec, TenantId, Upload};
 use crate::ports::StoreError;
 use crate::service::ServiceError;
 use chrono::{DateTime, Utc};
@@ -73,6 +73,7 @@ fn describe(upload: &Upload<'_>) -> String {
 pub async fn use_in_post(
     deps: MediaDeps<'_>,
     tenant: &TenantId,
+    account: &AccountId,
     spec: &PostSpec,
     publish_at: Option<DateTime<Utc>>,
 ) -> Result<(), ServiceError> {
@@ -114,7 +115,7 @@ pub async fn use_in_post(
     }
     let from = publish_at.unwrap_or_else(|| deps.clock.now());
     for id in checked {
-        keep_until(deps, tenant, &id, from + deps.policy.retain_after_use, true).await?;
+        keep_until(deps, tenant, &id, from + deps.policy.retain_after_use, Some(account)).await?;
     }
     Ok(())
 }
@@ -165,31 +166,37 @@ pub async fn settle_media(
 ) {
     for upload in spec.uploads() {
         let until = now + deps.policy.retain_after_use;
-        if let Err(e) = keep_until(deps, tenant, upload.id, until, false).await {
+        if let Err(e) = keep_until(deps, tenant, upload.id, until, None).await {
             tracing::warn!(media = %upload.id, error = %e, "media retention not extended");
         }
     }
 }
 
-/// Moves the medium's expiry to at least `until` (counting a post when `new_post`).
+/// Moves the medium's expiry to at least `until` (counting a post of `new_post`'s account
+/// when given).
 async fn keep_until(
     deps: MediaDeps<'_>,
     tenant: &TenantId,
     id: &MediaId,
     until: DateTime<Utc>,
-    new_post: bool,
+    new_post: Option<&AccountId>,
 ) -> Result<(), ServiceError> {
     for _ in 0..WRITE_ATTEMPTS {
         let Some(media) = deps.store.get_media(tenant, id).await? else {
             return Err(not_found());
         };
-        if media.status == MediaStatus::Expired || (!new_post && media.expires_at >= until) {
+        if media.status == MediaStatus::Expired
+            || (new_post.is_none() && media.expires_at >= until)
+        {
             return Ok(());
         }
         let mut next = media.next(deps.clock.now());
         next.expires_at = media.expires_at.max(until);
-        if new_post {
+        if let Some(account) = new_post {
             next.posts += 1;
+            if !next.accounts.contains(account) {
+                next.accounts.push(account.clone());
+            }
         }
         match deps.store.update_media(&next, 0).await {
             Ok(()) => return Ok(()),

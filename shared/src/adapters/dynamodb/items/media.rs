@@ -23,6 +23,10 @@ const EXPIRY_PREFIX: &str = "MEDIAEXP#";
 /// The attribute of the usage item.
 pub(in crate::adapters::dynamodb) const BYTES: &str = "bytes";
 const BODY: &str = "body";
+/// The accounts whose posts named the medium, as a string set a filter can test.
+pub(in crate::adapters::dynamodb) const ACCOUNTS: &str = "accounts";
+/// The sort-key prefix of the tenant's media.
+pub(in crate::adapters::dynamodb) const MEDIA_PREFIX_SK: &str = MEDIA_PREFIX;
 /// How long an expired record (a tombstone that still answers `expired`) is kept.
 const TOMBSTONE_RETENTION: TimeDelta = TimeDelta::days(30);
 
@@ -57,6 +61,10 @@ pub(in crate::adapters::dynamodb) fn media_item(media: &Media) -> Result<Item, S
         ("status".into(), s(media.status.as_str())),
         (VERSION.into(), n(media.version)),
     ]);
+    if !media.accounts.is_empty() {
+        let ids = media.accounts.iter().map(|a| a.to_string()).collect();
+        item.insert(ACCOUNTS.into(), AttributeValue::Ss(ids));
+    }
     if media.status == MediaStatus::Expired {
         let gone = media.updated_at + TOMBSTONE_RETENTION;
         item.insert(TTL.into(), n(gone.timestamp()));

@@ -95,9 +95,9 @@ fn brand(b: &[u8]) -> Option<Option<Format>> {
         }
         b"avif" | b"avis" => Some(None),
         b"qt  " => Some(Some(Format::Mov)),
-        b"isom" | b"iso2" | b"iso3" | b"iso4" | b"iso5" | b"iso6" | b"iso7" | b"iso8"
-        | b"iso9" | b"mp41" | b"mp42" | b"mp71" | b"avc1" | b"M4V " | b"MSNV" | b"dash"
-        | b"mmp4" | b"XAVC" => Some(Some(Format::Mp4)),
+        b"isom" | b"iso2" | b"iso3" | b"iso4" | b"iso5" | b"iso6" | b"iso7" | b"iso8" | b"iso9"
+        | b"mp41" | b"mp42" | b"mp71" | b"avc1" | b"M4V " | b"MSNV" | b"dash" | b"mmp4"
+        | b"XAVC" => Some(Some(Format::Mp4)),
         _ => None,
     }
 }
@@ -133,9 +133,15 @@ mod tests {
     #[test]
     fn box_files_are_told_by_their_brands() {
         assert_eq!(sniff(&ftyp(b"qt  ", &[b"qt  "])), Some(Format::Mov));
-        assert_eq!(sniff(&ftyp(b"isom", &[b"isom", b"avc1"])), Some(Format::Mp4));
+        assert_eq!(
+            sniff(&ftyp(b"isom", &[b"isom", b"avc1"])),
+            Some(Format::Mp4)
+        );
         assert_eq!(sniff(&ftyp(b"mp42", &[])), Some(Format::Mp4));
-        assert_eq!(sniff(&ftyp(b"heic", &[b"mif1", b"heic"])), Some(Format::Heic));
+        assert_eq!(
+            sniff(&ftyp(b"heic", &[b"mif1", b"heic"])),
+            Some(Format::Heic)
+        );
         assert_eq!(sniff(&ftyp(b"mif1", &[b"heic"])), Some(Format::Heic));
         // An unknown major brand falls back on the compatible ones.
         assert_eq!(sniff(&ftyp(b"xyz1", &[b"mp41"])), Some(Format::Mp4));

@@ -26,8 +26,8 @@ pub use image::{
 #[cfg(any(test, feature = "conformance"))]
 pub use samples::{sample_jpeg_with_gps, sample_mp4, sample_png};
 pub use video::{
-    AudioCodec, BoxHeader, MAX_MOOV_BYTES, MovieBoxes, NextRead, VideoCodec, VideoFacts,
-    VideoPost, VideoRules, check_video, locate_moov, next_box, probe_video, video_rules_for,
+    AudioCodec, BoxHeader, MAX_MOOV_BYTES, MovieBoxes, NextRead, VideoCodec, VideoFacts, VideoPost,
+    VideoRules, check_video, locate_moov, next_box, probe_video, video_rules_for,
 };
 
 /// Why a file cannot become what Instagram takes. [`ContentError::code`] is stable API; the

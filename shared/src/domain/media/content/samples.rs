@@ -95,7 +95,13 @@ pub(crate) fn exif_with_gps(orientation: u16) -> Vec<u8> {
     };
     let (ascii, short, long, rational) = (2, 3, 4, 5);
     t.extend(IFD0_ENTRIES.to_be_bytes());
-    entry(&mut t, 0x010F, ascii, SAMPLE_CAMERA.len() as u32 + 1, make_at.to_be_bytes());
+    entry(
+        &mut t,
+        0x010F,
+        ascii,
+        SAMPLE_CAMERA.len() as u32 + 1,
+        make_at.to_be_bytes(),
+    );
     let [o1, o2] = orientation.to_be_bytes();
     entry(&mut t, 0x0112, short, 1, [o1, o2, 0, 0]);
     entry(&mut t, 0x8825, long, 1, gps_ifd.to_be_bytes());
@@ -151,10 +157,19 @@ impl Movie {
     /// `ftyp`, (`wide` for QuickTime,) `moov`, then `mdat`: the layout of a file whose index
     /// is at the front, as Meta asks for.
     pub fn write(&self) -> Vec<u8> {
-        let frames = (self.duration_ms * u64::from(self.fps)).div_ceil(1000).max(1) as u32;
+        let frames = (self.duration_ms * u64::from(self.fps))
+            .div_ceil(1000)
+            .max(1) as u32;
         let mut compatible = self.brand.to_vec();
-        compatible.extend_from_slice(if &self.brand == b"qt  " { b"qt  " } else { b"mp41" });
-        let ftyp = bx(b"ftyp", &[&self.brand[..], &[0, 0, 2, 0], &compatible].concat());
+        compatible.extend_from_slice(if &self.brand == b"qt  " {
+            b"qt  "
+        } else {
+            b"mp41"
+        });
+        let ftyp = bx(
+            b"ftyp",
+            &[&self.brand[..], &[0, 0, 2, 0], &compatible].concat(),
+        );
         let video_trak = self.video_trak(frames);
         let audio_trak = self.audio.map(|code| self.audio_trak(code));
         let mvhd = full(b"mvhd", 0, &{
@@ -188,7 +203,12 @@ impl Movie {
         } else {
             (self.width, self.height)
         };
-        let tkhd = tkhd(1, self.duration_ms, matrix(self.rotated), (stored_w, stored_h));
+        let tkhd = tkhd(
+            1,
+            self.duration_ms,
+            matrix(self.rotated),
+            (stored_w, stored_h),
+        );
         let entry = self.video_entry(stored_w as u16, stored_h as u16);
         let stbl = stbl(entry, frames, 100);
         let minf = bx(b"minf", &[full(b"vmhd", 1, &[0; 8]), dinf(), stbl].concat());
@@ -208,9 +228,10 @@ impl Movie {
         let (code, config): (&[u8; 4], Vec<u8>) = match &self.video {
             VideoCodec::H264 => (b"avc1", bx(b"avcC", &[1, 0x64, 0, 0x1F, 0xFF, 0xE0, 0])),
             VideoCodec::Hevc => (b"hvc1", bx(b"hvcC", &[1; 23])),
-            VideoCodec::Other(name) if name == "vp09" => {
-                (b"vp09", full(b"vpcC", 0x0100_0000, &[0, 10, 0x82, 1, 1, 1, 0, 0]))
-            }
+            VideoCodec::Other(name) if name == "vp09" => (
+                b"vp09",
+                full(b"vpcC", 0x0100_0000, &[0, 10, 0x82, 1, 1, 1, 0, 0]),
+            ),
             VideoCodec::Other(name) if name == "mp4v" => {
                 (b"mp4v", full(b"esds", 0, &[0x03, 3, 0, 1, 0]))
             }
@@ -312,12 +333,19 @@ fn mdhd(timescale: u32, duration: u64) -> Vec<u8> {
 }
 
 fn hdlr(handler: &[u8; 4]) -> Vec<u8> {
-    full(b"hdlr", 0, &[&[0; 4][..], handler, &[0; 12], b"igconnect\0"].concat())
+    full(
+        b"hdlr",
+        0,
+        &[&[0; 4][..], handler, &[0; 12], b"igconnect\0"].concat(),
+    )
 }
 
 fn dinf() -> Vec<u8> {
     let url = full(b"url ", 1, &[]);
-    bx(b"dinf", &full(b"dref", 0, &[&1u32.to_be_bytes()[..], &url].concat()))
+    bx(
+        b"dinf",
+        &full(b"dref", 0, &[&1u32.to_be_bytes()[..], &url].concat()),
+    )
 }
 
 /// A sample table of `frames` one-byte samples of `delta` ticks each, in one chunk.
@@ -342,12 +370,18 @@ fn stbl(entry: Vec<u8>, frames: u32, delta: u32) -> Vec<u8> {
     let stsz = full(
         b"stsz",
         0,
-        &[1u32, frames].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>(),
+        &[1u32, frames]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<_>>(),
     );
     let stco = full(
         b"stco",
         0,
-        &[1u32, 0].iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>(),
+        &[1u32, 0]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<_>>(),
     );
     bx(b"stbl", &[stsd, stts, stsc, stsz, stco].concat())
 }

@@ -51,9 +51,9 @@ impl Change {
                  slightly"
                     .into()
             }
-            Self::RecompressedUnderLimit { quality } => format!(
-                "compressed at JPEG quality {quality} to stay under Instagram's 8 MB limit"
-            ),
+            Self::RecompressedUnderLimit { quality } => {
+                format!("compressed at JPEG quality {quality} to stay under Instagram's 8 MB limit")
+            }
         }
     }
 }

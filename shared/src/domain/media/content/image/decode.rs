@@ -166,7 +166,9 @@ fn decode_error(format: Format, e: ImageError) -> ContentError {
     match e {
         ImageError::Unsupported(_) => ContentError::UnsupportedFormat {
             found: match format {
-                Format::Jpeg => "a JPEG variant igconnect cannot read (arithmetic-coded, 12-bit or lossless)",
+                Format::Jpeg => {
+                    "a JPEG variant igconnect cannot read (arithmetic-coded, 12-bit or lossless)"
+                }
                 Format::Png => "a PNG variant igconnect cannot read",
                 Format::Webp => "a WebP variant igconnect cannot read",
                 _ => "a GIF variant igconnect cannot read",
@@ -215,7 +217,10 @@ fn first_scan(bytes: &[u8]) -> Option<usize> {
             0x01 | 0xD0..=0xD7 => pos += 2,
             0xD9 => return None,
             _ => {
-                let len = usize::from(u16::from_be_bytes([*bytes.get(pos + 2)?, *bytes.get(pos + 3)?]));
+                let len = usize::from(u16::from_be_bytes([
+                    *bytes.get(pos + 2)?,
+                    *bytes.get(pos + 3)?,
+                ]));
                 pos += 2 + len;
             }
         }
@@ -272,7 +277,9 @@ mod tests {
 
     #[test]
     fn a_jpeg_without_its_end_marker_is_incomplete() {
-        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0, 0, 0xFF, 0xDA, 0x00, 0x02];
+        let mut jpeg = vec![
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0, 0, 0xFF, 0xDA, 0x00, 0x02,
+        ];
         jpeg.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34]);
         assert!(!jpeg_is_complete(&jpeg));
         jpeg.extend_from_slice(&[0xFF, 0xD9]);

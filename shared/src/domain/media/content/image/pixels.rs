@@ -5,9 +5,9 @@
 //! rotating keeps the same pixels; converting colours after scaling is what thumbnailers
 //! such as libvips do, at a twentieth of the cost for a 12-megapixel photo.
 
+use super::Change;
 use super::decode::{Opened, swaps_sides};
 use super::layout::Layout;
-use super::Change;
 use crate::domain::media::content::ContentError;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -54,7 +54,13 @@ pub(super) fn render(
     let (scaled_w, scaled_h) = stored(layout.scaled);
     let small = if layout.resamples() {
         let kept = stored(layout.kept);
-        resize(&pixels, (width, height), channels, kept, (scaled_w, scaled_h))?
+        resize(
+            &pixels,
+            (width, height),
+            channels,
+            kept,
+            (scaled_w, scaled_h),
+        )?
     } else {
         pixels
     };
@@ -244,7 +250,8 @@ fn flatten(pixels: Vec<u8>, channels: usize, background: [u8; 3]) -> (Vec<u8>, b
         .flat_map(|p| {
             let a = u32::from(p[3]);
             transparent |= a < 255;
-            let mix = |c: u8, bg: u8| ((u32::from(c) * a + u32::from(bg) * (255 - a) + 127) / 255) as u8;
+            let mix =
+                |c: u8, bg: u8| ((u32::from(c) * a + u32::from(bg) * (255 - a) + 127) / 255) as u8;
             [
                 mix(p[0], background[0]),
                 mix(p[1], background[1]),
@@ -257,13 +264,23 @@ fn flatten(pixels: Vec<u8>, channels: usize, background: [u8; 3]) -> (Vec<u8>, b
 
 /// The `content` RGB picture centred on a `canvas` of `background` (the picture itself when
 /// the sizes are equal).
-fn pad(rgb: Vec<u8>, content: (u32, u32), canvas: (u32, u32), background: [u8; 3]) -> (Vec<u8>, u32, u32) {
+fn pad(
+    rgb: Vec<u8>,
+    content: (u32, u32),
+    canvas: (u32, u32),
+    background: [u8; 3],
+) -> (Vec<u8>, u32, u32) {
     if content == canvas || content.0 > canvas.0 || content.1 > canvas.1 {
         return (rgb, content.0, content.1);
     }
     let (cw, ch) = (canvas.0 as usize, canvas.1 as usize);
     let (w, h) = (content.0 as usize, content.1 as usize);
-    let mut out: Vec<u8> = background.iter().copied().cycle().take(cw * ch * 3).collect();
+    let mut out: Vec<u8> = background
+        .iter()
+        .copied()
+        .cycle()
+        .take(cw * ch * 3)
+        .collect();
     let (left, top) = ((cw - w) / 2, (ch - h) / 2);
     for (y, row) in rgb.chunks_exact(w * 3).enumerate().take(h) {
         let start = ((top + y) * cw + left) * 3;

@@ -36,7 +36,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -154,7 +158,10 @@ fn heic_is_refused_with_advice_to_export_as_jpeg() {
     let err = convert_image(heic, &feed(Fit::Refuse)).unwrap_err();
     assert_eq!(err, ContentError::UnsupportedFormat { found: "HEIC" });
     assert_eq!(err.code(), "unsupported_format");
-    assert!(err.to_string().contains("export the photo as JPEG"), "{err}");
+    assert!(
+        err.to_string().contains("export the photo as JPEG"),
+        "{err}"
+    );
     let err = convert_image(b"%PDF-1.7", &feed(Fit::Refuse)).unwrap_err();
     assert_eq!(err.code(), "unsupported_format");
 }
@@ -186,13 +193,19 @@ fn out_of_range_is_refused_cropped_or_padded_as_asked() {
     let cropped = convert(&tall, &feed(Fit::Crop));
     assert_eq!((cropped.width, cropped.height), (400, 500));
     let described: Vec<String> = cropped.changes.iter().map(Change::describe).collect();
-    assert!(described.contains(&"cropped to 4:5 (400x500)".to_owned()), "{described:?}");
+    assert!(
+        described.contains(&"cropped to 4:5 (400x500)".to_owned()),
+        "{described:?}"
+    );
 
     let padded = convert(&tall, &feed(Fit::Pad { rgb: [0, 0, 255] }));
     assert_eq!((padded.width, padded.height), (640, 800));
     let pixels = decoded(&padded.jpeg);
     let corner = pixels.get_pixel(5, 400);
-    assert!(corner[2] > 240 && corner[0] < 15 && corner[1] < 15, "{corner:?}");
+    assert!(
+        corner[2] > 240 && corner[0] < 15 && corner[1] < 15,
+        "{corner:?}"
+    );
     assert!(padded.changes.contains(&Change::Padded { to: (640, 800) }));
 }
 
@@ -202,11 +215,19 @@ fn transparency_is_flattened_on_white_or_on_the_pad_colour() {
     let png = png_of(100, 100, &clear, None);
     let out = convert(&png, &feed(Fit::Refuse));
     assert!(out.changes.contains(&Change::TransparencyFlattened));
-    assert!(decoded(&out.jpeg).pixels().all(|p| p.0.iter().all(|&c| c > 245)));
+    assert!(
+        decoded(&out.jpeg)
+            .pixels()
+            .all(|p| p.0.iter().all(|&c| c > 245))
+    );
 
     let wide = png_of(400, 100, &vec![0u8; 400 * 100 * 4], None);
     let out = convert(&wide, &feed(Fit::Pad { rgb: [0, 0, 0] }));
-    assert!(decoded(&out.jpeg).pixels().all(|p| p.0.iter().all(|&c| c < 10)));
+    assert!(
+        decoded(&out.jpeg)
+            .pixels()
+            .all(|p| p.0.iter().all(|&c| c < 10))
+    );
 }
 
 #[test]
@@ -252,7 +273,11 @@ fn a_display_p3_picture_is_converted_to_srgb_and_an_srgb_one_left_alone() {
 
     let srgb = moxcms::ColorProfile::new_srgb().encode().unwrap();
     let out = convert(&png_of(64, 64, &flat, Some(srgb)), &feed(Fit::Refuse));
-    assert!(!out.changes.contains(&Change::ColourConvertedToSrgb), "{:?}", out.changes);
+    assert!(
+        !out.changes.contains(&Change::ColourConvertedToSrgb),
+        "{:?}",
+        out.changes
+    );
     assert!(!out.changes.contains(&Change::ColourProfileDropped));
 }
 
@@ -273,7 +298,10 @@ fn quality_steps_down_until_the_jpeg_fits() {
     rules.max_bytes = 1000;
     let err = convert_image(&png, &rules).unwrap_err();
     assert_eq!(err.code(), "file_too_large");
-    assert!(matches!(err, ContentError::TooLargeAfterConversion { quality: 60, .. }));
+    assert!(matches!(
+        err,
+        ContentError::TooLargeAfterConversion { quality: 60, .. }
+    ));
 }
 
 #[test]

@@ -6,7 +6,11 @@ fn facts(movie: &Movie) -> VideoFacts {
     let boxes = locate_moov(&file).expect("ftyp and moov");
     assert!(boxes.len() < file.len(), "the media data is left out");
     let facts = probe_video(&boxes).expect("a readable movie");
-    assert_eq!(probe_video(&file).as_ref(), Ok(&facts), "a whole file reads the same");
+    assert_eq!(
+        probe_video(&file).as_ref(),
+        Ok(&facts),
+        "a whole file reads the same"
+    );
     facts
 }
 
@@ -30,7 +34,13 @@ fn an_h264_aac_mp4_is_read_from_its_boxes() {
         }
     );
     assert_eq!(check_video(&f, 5_000_000, &reel()), Ok(()));
-    assert_eq!((f.video_codec.to_string(), f.audio_codec.map(|a| a.to_string())), ("H.264".into(), Some("AAC".into())));
+    assert_eq!(
+        (
+            f.video_codec.to_string(),
+            f.audio_codec.map(|a| a.to_string())
+        ),
+        ("H.264".into(), Some("AAC".into()))
+    );
 }
 
 #[test]
@@ -75,7 +85,10 @@ fn audio_other_than_aac_is_an_unsupported_codec() {
         ..Movie::default()
     });
     assert!(matches!(f.audio_codec, Some(AudioCodec::Other(_))), "{f:?}");
-    assert_eq!(check_video(&f, 1, &reel()).unwrap_err().code(), "unsupported_codec");
+    assert_eq!(
+        check_video(&f, 1, &reel()).unwrap_err().code(),
+        "unsupported_codec"
+    );
     let silent = facts(&Movie {
         audio: None,
         ..Movie::default()
@@ -100,7 +113,10 @@ fn a_two_second_video_is_too_short_for_a_reel() {
         }
     );
     assert_eq!(err.code(), "video_too_short");
-    assert!(err.to_string().contains("2 s") && err.to_string().contains("3 s"), "{err}");
+    assert!(
+        err.to_string().contains("2 s") && err.to_string().contains("3 s"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -179,6 +195,9 @@ fn a_damaged_index_is_corrupt() {
 fn the_public_sample_is_a_valid_reel() {
     let file = sample_mp4(5_000, VideoCodec::Hevc);
     let f = probe_video(&locate_moov(&file).unwrap()).unwrap();
-    assert_eq!((f.duration_ms, f.video_codec.clone()), (5_000, VideoCodec::Hevc));
+    assert_eq!(
+        (f.duration_ms, f.video_codec.clone()),
+        (5_000, VideoCodec::Hevc)
+    );
     assert_eq!(check_video(&f, file.len() as u64, &reel()), Ok(()));
 }

@@ -138,7 +138,8 @@ impl MovieBoxes {
             self.collected.extend_from_slice(bytes);
             if to_end {
                 // "To the end of the file" stops being true once the box is cut out of it.
-                let size = u32::try_from(len).map_err(|_| corrupt("the video's index is too large"))?;
+                let size =
+                    u32::try_from(len).map_err(|_| corrupt("the video's index is too large"))?;
                 self.collected[start..start + 4].copy_from_slice(&size.to_be_bytes());
             }
             self.have_ftyp |= &kind == b"ftyp";
@@ -148,7 +149,11 @@ impl MovieBoxes {
         }
         let header = next_box(bytes)?;
         let remaining = self.file_size - self.offset;
-        let len = if header.size == 0 { remaining } else { header.size };
+        let len = if header.size == 0 {
+            remaining
+        } else {
+            header.size
+        };
         if len < u64::from(header.header_len) {
             return Err(corrupt("a box of the video is shorter than its own header"));
         }
@@ -157,7 +162,9 @@ impl MovieBoxes {
         }
         self.walked += 1;
         if self.walked > MAX_TOP_LEVEL_BOXES {
-            return Err(corrupt("the video has no movie index (moov box) among its first boxes"));
+            return Err(corrupt(
+                "the video has no movie index (moov box) among its first boxes",
+            ));
         }
         let wanted = match &header.kind {
             b"moov" => true,
@@ -281,8 +288,18 @@ mod tests {
         large.extend_from_slice(&(5_000_000_000u64).to_be_bytes());
         let h = next_box(&large).unwrap();
         assert_eq!((h.size, h.header_len), (5_000_000_000, 16));
-        assert_eq!(next_box(&[0, 0, 0, 0, b'm', b'd', b'a', b't']).unwrap().size, 0);
-        assert_eq!(next_box(&[0, 0, 0, 4, b'f', b'r', b'e', b'e']).unwrap_err().code(), "file_corrupt");
+        assert_eq!(
+            next_box(&[0, 0, 0, 0, b'm', b'd', b'a', b't'])
+                .unwrap()
+                .size,
+            0
+        );
+        assert_eq!(
+            next_box(&[0, 0, 0, 4, b'f', b'r', b'e', b'e'])
+                .unwrap_err()
+                .code(),
+            "file_corrupt"
+        );
         assert_eq!(next_box(&[0, 0, 0]).unwrap_err().code(), "file_corrupt");
         assert_eq!(next_box(&large[..12]).unwrap_err().code(), "file_corrupt");
     }
@@ -301,8 +318,12 @@ mod tests {
             let next = walk.next_read();
             reads.push(next);
             let bytes: Vec<u8> = match next {
-                NextRead::Header { offset: 0, .. } | NextRead::Body { offset: 0, .. } => ftyp.clone(),
-                NextRead::Header { offset, .. } if offset == ftyp.len() as u64 => mdat_header.clone(),
+                NextRead::Header { offset: 0, .. } | NextRead::Body { offset: 0, .. } => {
+                    ftyp.clone()
+                }
+                NextRead::Header { offset, .. } if offset == ftyp.len() as u64 => {
+                    mdat_header.clone()
+                }
                 NextRead::Header { .. } | NextRead::Body { .. } => moov.clone(),
                 NextRead::Done => break,
             };
@@ -336,7 +357,12 @@ mod tests {
         let mut walk = MovieBoxes::new(ftyp.len() as u64 + 0x0500_0000);
         walk.feed(&ftyp).unwrap();
         walk.feed(&ftyp).unwrap();
-        let err = walk.feed(&[0x05, 0, 0, 0, b'm', b'o', b'o', b'v']).unwrap_err();
-        assert!(err.to_string().contains("64 MiB"), "an 80 MiB moov is refused: {err}");
+        let err = walk
+            .feed(&[0x05, 0, 0, 0, b'm', b'o', b'o', b'v'])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("64 MiB"),
+            "an 80 MiB moov is refused: {err}"
+        );
     }
 }
