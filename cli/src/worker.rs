@@ -9,7 +9,7 @@ use igconnect::config::Settings;
 use igconnect::ports::{Clock, FixedClock, Publisher, Sealer, Store, SystemClock};
 use igconnect::ports::MediaFiles;
 use igconnect::service::{
-    MediaDeps, MediaPolicy, PassReport, PublishDeps, PublishPolicy, expire_media, work_once,
+    ExpiryReport, MediaDeps, MediaPolicy, PassReport, PublishDeps, PublishPolicy, expire_media, work_once,
 };
 
 /// Media expired per pass at most; the rest wait for the next pass.
@@ -53,8 +53,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// One pass over everything due; stops after `budget`.
-    pub async fn pass(&self, budget: Duration) -> Result<PassReport, String> {
+    /// One pass over everything due; stops after `budget`. Then the files of media no
+    /// longer needed go.
+    pub async fn pass(&self, budget: Duration) -> Result<(PassReport, ExpiryReport), String> {
         let deps = PublishDeps {
             accounts: self.store.as_ref(),
             grants: self.store.as_ref(),
@@ -76,10 +77,10 @@ impl Worker {
             .await
             .map_err(|e| e.to_string())?;
         // Files no longer needed go in the same pass: the worker is what runs on a schedule.
-        expire_media(deps.media, EXPIRY_BATCH)
+        let expired = expire_media(deps.media, EXPIRY_BATCH)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(report)
+        Ok((report, expired))
     }
 
     /// Passes forever, one every `interval`.
@@ -173,7 +174,7 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
             .await;
         return Ok(());
     }
-    let report = worker.pass(Duration::from_secs(600)).await?;
+    let (report, expired) = worker.pass(Duration::from_secs(600)).await?;
     let delivered = crate::refresh::deliver_all(store.as_ref(), sink.as_ref()).await?;
     println!(
         "publish worker: taken {}, published {}, failed {}, unconfirmed {}, waiting {}, skipped {}, errors {}{}",
@@ -190,6 +191,7 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
             ""
         }
     );
+    println!("media: expired {}, left {}", expired.expired, expired.left);
     println!("{}", crate::refresh::events_line(&delivered));
     if report.errors > 0 {
         return Err(format!(

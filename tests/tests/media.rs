@@ -6,12 +6,13 @@
 #[macro_use]
 mod common;
 
-use common::WORKER_OFF;
+use common::{WORKER_OFF, in_seconds};
 use igconnect::domain::media::content::{self as samples, VideoCodec};
 use igconnect_blackbox::{Answer, Server};
 use serde_json::{Value, json};
 
 const PIXEL_CAFE: &str = "17841400000000201";
+const NOVA_CREATES: &str = "17841400000000202";
 
 /// The worker off and a small quota (so the quota test needs no large files).
 const SMALL_QUOTA: &[(&str, &str)] = &[
@@ -32,6 +33,7 @@ on_both_runtimes! {
     upload_urls_take_one_upload_of_the_declared_size_and_type(SHORT_UPLOADS);
     media_that_cannot_be_published_are_refused_before_the_post_is_stored(WORKER_OFF);
     the_tenants_quota_refuses_a_declaration_that_would_exceed_it(SMALL_QUOTA);
+    files_are_deleted_when_unused_after_their_retention_or_with_their_account(WORKER_OFF);
 }
 
 /// A PNG whose header declares `width x height` (a decompression bomb's shape): a real
@@ -293,4 +295,58 @@ async fn the_tenants_quota_refuses_a_declaration_that_would_exceed_it(server: Se
     assert_eq!((over.status, over.problem_code()), (409, "storage_quota_exceeded"));
     assert!(over.body["detail"].as_str().is_some_and(|d| d.contains("2000000")), "{over:?}");
     assert_eq!(other_tenant.status, 201, "{other_tenant:?}");
+}
+
+/// The converted file of a medium, where `serve` keeps it.
+fn stored_file(server: &Server, media: &Value) -> std::path::PathBuf {
+    let id = media["id"].as_str().expect("id");
+    let tenant_hex: String = "acme".bytes().map(|b| format!("{b:02x}")).collect();
+    server.data_dir().join(format!("media/media/{tenant_hex}/{id}.jpg"))
+}
+
+async fn status_of(server: &Server, token: &str, media: &Value) -> String {
+    let id = media["id"].as_str().expect("id");
+    let got = server.request("GET", &format!("/v1/media/{id}"), token, None).await;
+    got.body["status"].as_str().unwrap_or_default().to_owned()
+}
+
+/// An upload no post names is deleted a day later; one a post named is kept the retention
+/// period (7 days) after the post; one whose account is disconnected goes at the next pass.
+/// Each time the file is gone from storage and the media answers `expired`.
+async fn files_are_deleted_when_unused_after_their_retention_or_with_their_account(server: Server) {
+    let alice = server.token("acme", "alice", "owner");
+    let account = server.connect_instagram(&alice, PIXEL_CAFE, "user").await;
+    let kept = server.connect_instagram(&alice, NOVA_CREATES, "user").await;
+    let png = || samples::sample_png(600, 600, false);
+    let unused = upload(&server, &alice, "image/png", png(), json!({})).await;
+    let used = upload(&server, &alice, "image/png", png(), json!({})).await;
+    let of_account = upload(&server, &alice, "image/png", png(), json!({})).await;
+    for (key, on, media) in [("retained", &kept, &used), ("disconnected", &account, &of_account)] {
+        let post = server
+            .publish(&alice, on, Some(key), &json!({
+                "type": "image", "media": [{"media_id": media["id"], "kind": "image"}]
+            }))
+            .await;
+        assert_eq!(post.status, 201, "{post:?}");
+    }
+    assert!(stored_file(&server, &unused).exists());
+
+    let next_day = server.worker_pass(&in_seconds(25 * 3600)).await;
+    assert!(next_day.stdout.contains("media: expired 1, left 0"), "{next_day:?}");
+    assert_eq!(status_of(&server, &alice, &unused).await, "expired");
+    assert!(!stored_file(&server, &unused).exists());
+    assert_eq!(status_of(&server, &alice, &used).await, "ready");
+
+    let gone = server.request("DELETE", &format!("/v1/accounts/{account}"), &alice, None).await;
+    assert_eq!(gone.status, 204, "{gone:?}");
+    server.worker_pass(&in_seconds(26 * 3600)).await;
+    assert_eq!(status_of(&server, &alice, &of_account).await, "expired");
+    assert!(!stored_file(&server, &of_account).exists());
+
+    assert_eq!(status_of(&server, &alice, &used).await, "ready");
+
+    let after_retention = server.worker_pass(&in_seconds(8 * 24 * 3600)).await;
+    assert!(after_retention.stdout.contains("media: expired 1, left 0"), "{after_retention:?}");
+    assert_eq!(status_of(&server, &alice, &used).await, "expired");
+    assert!(!stored_file(&server, &used).exists());
 }

@@ -91,7 +91,7 @@ impl Fetcher {
             .timeout(fetching.timeout)
             .redirect(policy)
             .no_proxy()
-            .user_agent("facebookexternalhit/1.1 (igconnect sandbox)")
+            .user_agent("igconnect-sandbox (stand-in for Meta's media fetcher)")
             .build()
             .unwrap_or_default();
         Self { client, remote }
