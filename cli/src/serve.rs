@@ -364,6 +364,7 @@ pub fn meta_config(settings: &Settings, sandbox_base: &Url) -> (MetaConfig, Vec<
             cfg.facebook_app = Some(app.clone());
             cfg.facebook_dialog_url = real.facebook_dialog_url.clone();
             cfg.facebook_graph_url = real.facebook_graph_url.clone();
+            cfg.facebook_upload_url = real.facebook_upload_url.clone();
         }
         None => sandboxed.push("facebook"),
     }

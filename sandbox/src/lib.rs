@@ -281,6 +281,7 @@ pub fn meta_config(
         instagram_auth_url: join(&base, "instagram-www/"),
         instagram_api_url: join(&base, "instagram-api/"),
         instagram_graph_url: join(&base, "instagram-graph/"),
+        facebook_upload_url: join(&base, "rupload/"),
         optional_features: igconnect::domain::Feature::ALL.to_vec(),
     }
 }

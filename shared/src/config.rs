@@ -52,6 +52,10 @@ pub struct MetaConfig {
     pub instagram_auth_url: Url,
     pub instagram_api_url: Url,
     pub instagram_graph_url: Url,
+    /// Meta's upload host for resumable video uploads (`IGC_FACEBOOK_UPLOAD_URL`, default
+    /// `https://rupload.facebook.com`): the only host a video's bytes and the token that
+    /// goes with them are sent to, whatever a container answer says.
+    pub facebook_upload_url: Url,
     /// Features whose scopes the login dialogs ask for beyond the required ones
     /// (`IGC_OPTIONAL_FEATURES`, default `insights,comments`; `none` asks for none). A user
     /// may still decline them: each connection records what it was granted.
@@ -347,6 +351,7 @@ impl Settings {
                 instagram_auth_url: url("IGC_INSTAGRAM_AUTH_URL", "https://www.instagram.com")?,
                 instagram_api_url: url("IGC_INSTAGRAM_API_URL", "https://api.instagram.com")?,
                 instagram_graph_url: url("IGC_INSTAGRAM_GRAPH_URL", "https://graph.instagram.com")?,
+                facebook_upload_url: url("IGC_FACEBOOK_UPLOAD_URL", "https://rupload.facebook.com")?,
                 optional_features,
             },
             jwt: JwtConfig {

@@ -185,6 +185,27 @@ impl Publisher for RecordingMeta {
         Ok(Some("https://www.instagram.com/p/FIXTURE01/".into()))
     }
 
+    async fn upload_video_chunk(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+        offset: u64,
+        _total: u64,
+        _chunk: Vec<u8>,
+    ) -> Result<(), MetaError> {
+        self.record(format!("upload {container} at {offset}"), account);
+        Ok(())
+    }
+
+    async fn uploaded_offset(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+    ) -> Result<u64, MetaError> {
+        self.record(format!("upload offset {container}"), account);
+        Ok(0)
+    }
+
     async fn recent_media(
         &self,
         account: &GraphAccount<'_>,
@@ -224,6 +245,9 @@ impl App {
                 upkeep: Arc::new(
                     igconnect::adapters::graph::GraphClient::new(settings().meta).expect("graph"),
                 ),
+                media: store.clone(),
+                // Posts here name URLs only: no media bucket, as on a stack without one.
+                files: Arc::new(igconnect::ports::NoMediaFiles),
             },
         );
         Self {

@@ -34,6 +34,34 @@ on_both_runtimes! {
     media_that_cannot_be_published_are_refused_before_the_post_is_stored(WORKER_OFF);
     the_tenants_quota_refuses_a_declaration_that_would_exceed_it(SMALL_QUOTA);
     files_are_deleted_when_unused_after_their_retention_or_with_their_account(WORKER_OFF);
+    a_reel_from_a_file_goes_by_resumable_upload_in_chunks_and_survives_a_failed_chunk(QUICK_VIDEOS);
+    a_reel_from_a_file_on_instagram_login_is_fetched_by_signed_url(QUICK_VIDEOS);
+}
+
+/// The worker off, and a video processed after one status read.
+const QUICK_VIDEOS: &[(&str, &str)] = &[
+    ("IGC_WORKER_INTERVAL_MS", "0"),
+    ("IGC_SANDBOX_VIDEO_POLLS", "1"),
+];
+
+const SUNRISE_BAKERY: &str = "17841400000000101";
+
+/// A 4-second H.264 MP4 padded with a `free` box after its `moov` to `size` bytes.
+fn padded_mp4(size: usize) -> Vec<u8> {
+    let mut mp4 = samples::sample_mp4(4_000, VideoCodec::H264);
+    let pad = size.saturating_sub(mp4.len()).max(8);
+    mp4.extend_from_slice(&u32::try_from(pad).expect("a small pad").to_be_bytes());
+    mp4.extend_from_slice(b"free");
+    mp4.resize(mp4.len() + pad - 8, 0);
+    mp4
+}
+
+async fn inspect(server: &Server, what: &str) -> Vec<Value> {
+    let res = reqwest::get(server.url(&format!("/sandbox/_inspect/{what}")))
+        .await
+        .expect("the sandbox answers");
+    let body: Value = res.json().await.expect("json");
+    body["data"].as_array().cloned().unwrap_or_default()
 }
 
 /// A PNG whose header declares `width x height` (a decompression bomb's shape): a real
@@ -349,4 +377,65 @@ async fn files_are_deleted_when_unused_after_their_retention_or_with_their_accou
     assert!(after_retention.stdout.contains("media: expired 1, left 0"), "{after_retention:?}");
     assert_eq!(status_of(&server, &alice, &used).await, "expired");
     assert!(!stored_file(&server, &used).exists());
+}
+
+/// Given a Facebook Login account and a 20 MB video, when it is published as a reel, then
+/// its bytes reach Meta's upload host in chunks (never by URL), a chunk that fails once is
+/// sent again from the offset Meta holds, and the reel is published.
+async fn a_reel_from_a_file_goes_by_resumable_upload_in_chunks_and_survives_a_failed_chunk(server: Server) {
+    let alice = server.token("acme", "alice", "owner");
+    server.connect_facebook(&alice, "user").await;
+    let account = server.account_id(&alice, SUNRISE_BAKERY).await;
+    let video = padded_mp4(20 * 1024 * 1024);
+    let size = video.len() as u64;
+    let media = upload(&server, &alice, "video/mp4", video, json!({})).await;
+    assert_eq!(media["status"], "ready", "{media}");
+    assert_eq!(media["found"]["video_codec"], "H.264", "{media}");
+    let armed = reqwest::Client::new()
+        .post(server.url("/sandbox/_inspect/faults"))
+        .json(&json!({"ig_user_id": SUNRISE_BAKERY, "fault": "upload_error"}))
+        .send()
+        .await
+        .expect("the sandbox answers");
+    assert!(armed.status().is_success());
+
+    let reel = server
+        .publish(&alice, &account, Some("reel-file"), &json!({
+            "type": "reel", "media": [{"media_id": media["id"], "kind": "video"}], "caption": "From a file"
+        }))
+        .await;
+
+    assert_eq!((reel.status, reel.body["status"].as_str()), (201, Some("published")), "{reel:?}");
+    let uploads = inspect(&server, "uploads").await;
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    let up = &uploads[0];
+    assert_eq!((up["bytes_received"].as_u64(), up["complete"].as_bool()), (Some(size), Some(true)), "{up}");
+    assert!(up["chunks"].as_u64().unwrap_or(0) >= 3, "{up}");
+    assert!(up["largest_chunk"].as_u64().unwrap_or(u64::MAX) <= 8 * 1024 * 1024, "{up}");
+    assert_eq!(up["failed_chunks"], 1, "{up}");
+    let by_url: Vec<Value> = inspect(&server, "fetched").await;
+    assert!(by_url.iter().all(|f| f["format"] != "MP4"), "{by_url:?}");
+}
+
+/// Given an Instagram Login account (which has no resumable upload), a reel from a file is
+/// fetched by Meta from the signed URL of the file, as uploaded.
+async fn a_reel_from_a_file_on_instagram_login_is_fetched_by_signed_url(server: Server) {
+    let alice = server.token("acme", "alice", "owner");
+    let account = server.connect_instagram(&alice, PIXEL_CAFE, "user").await;
+    let video = samples::sample_mp4(4_000, VideoCodec::H264);
+    let size = video.len();
+    let media = upload(&server, &alice, "video/mp4", video, json!({})).await;
+
+    let reel = server
+        .publish(&alice, &account, Some("reel-url"), &json!({
+            "type": "reel", "media": [{"media_id": media["id"], "kind": "video"}]
+        }))
+        .await;
+
+    assert_eq!((reel.status, reel.body["status"].as_str()), (201, Some("published")), "{reel:?}");
+    let fetched = inspect(&server, "fetched").await;
+    let ours: Vec<&Value> = fetched.iter().filter(|f| f["format"] == "MP4").collect();
+    assert_eq!(ours.len(), 1, "{fetched:?}");
+    assert_eq!(ours[0]["bytes"].as_u64(), Some(size as u64));
+    assert!(inspect(&server, "uploads").await.is_empty());
 }

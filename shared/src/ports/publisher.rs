@@ -94,6 +94,26 @@ pub trait Publisher: Send + Sync {
         media_id: &str,
     ) -> Result<Option<String>, MetaError>;
 
+    /// `POST {upload host}/ig-api-upload/{ver}/{container}` with `offset` and `file_size`:
+    /// one chunk of a resumable video container's bytes (Facebook Login only). Sending a
+    /// chunk again from the offset Meta holds is safe: Meta refuses a wrong offset.
+    async fn upload_video_chunk(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<(), MetaError>;
+
+    /// How many bytes of a resumable container Meta holds (where an interrupted upload
+    /// resumes).
+    async fn uploaded_offset(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+    ) -> Result<u64, MetaError>;
+
     /// `GET /{ig-user-id}/media?fields=id,caption,permalink,timestamp&limit=`: the account's
     /// latest media, newest first. Used to find what a publish whose answer was lost made.
     async fn recent_media(

@@ -20,7 +20,101 @@ use url::Url;
 
 const RECENT_MEDIA_FIELDS: &str = "id,caption,permalink,timestamp";
 
+/// `{"success": true, "message": "Upload successful."}`.
+#[derive(serde::Deserialize)]
+struct UploadAnswer {
+    #[serde(default)]
+    success: bool,
+}
+
+/// The upload host's offset of a container.
+#[derive(serde::Deserialize)]
+struct UploadStatus {
+    #[serde(default)]
+    file_offset: u64,
+}
+
+/// The upload host's own error shape: `{"debug_info": {"retriable", "type", "message"}}`.
+#[derive(serde::Deserialize)]
+struct UploadError {
+    debug_info: UploadErrorInfo,
+}
+
+#[derive(serde::Deserialize)]
+struct UploadErrorInfo {
+    #[serde(default)]
+    retriable: bool,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    message: String,
+}
+
+/// The token as the upload host takes it. The header value is marked sensitive so no
+/// debug output of the request shows it.
+fn oauth_header(account: &GraphAccount<'_>) -> reqwest::header::HeaderValue {
+    let mut value = reqwest::header::HeaderValue::from_str(&format!(
+        "OAuth {}",
+        account.token.expose_secret()
+    ))
+    .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("OAuth"));
+    value.set_sensitive(true);
+    value
+}
+
+/// A call to the upload host: its errors are not Graph's envelope. A retriable one is
+/// transient ([`MetaError::Transport`]: the attempt reads the offset back and goes on); a
+/// refusal is an API error with code 0, final for this container.
+async fn upload_call<T: serde::de::DeserializeOwned>(
+    req: reqwest::RequestBuilder,
+) -> Result<T, MetaError> {
+    let res = req
+        .send()
+        .await
+        .map_err(|e| MetaError::Transport(e.without_url().to_string()))?;
+    let status = res.status();
+    let body = res
+        .bytes()
+        .await
+        .map_err(|e| MetaError::Transport(e.without_url().to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&body)
+            .map_err(|e| MetaError::Decode(format!("upload host answer: {e}")));
+    }
+    match serde_json::from_slice::<UploadError>(&body) {
+        Ok(e) if !e.debug_info.retriable && status.is_client_error() => Err(MetaError::Api {
+            status: status.as_u16(),
+            code: 0,
+            subcode: None,
+            kind: e.debug_info.kind,
+            message: e.debug_info.message,
+            fbtrace_id: None,
+            retry_after_secs: None,
+        }),
+        Ok(e) => Err(MetaError::Transport(format!(
+            "upload host {}: {}",
+            status.as_u16(),
+            e.debug_info.message
+        ))),
+        Err(_) => Err(MetaError::Transport(format!("upload host {}", status.as_u16()))),
+    }
+}
+
 impl GraphClient {
+    /// `{upload host}/ig-api-upload/{graph_version}/{container}`: built from configuration,
+    /// never taken from Meta's answer, so the token only ever goes to the configured host.
+    fn upload_url(&self, account: &GraphAccount<'_>, container: &str) -> Result<Url, MetaError> {
+        if account.login != LoginPath::Facebook {
+            return Err(MetaError::NotConfigured("resumable upload (Facebook Login only)"));
+        }
+        let mut url = crate::config::join(&self.cfg.facebook_upload_url, "ig-api-upload");
+        url.path_segments_mut()
+            .map_err(|()| MetaError::Transport("the upload URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend([self.cfg.graph_version.as_str(), container]);
+        Ok(url)
+    }
+
     /// `{graph host}/{graph_version}/{segments...}` for the account's login path. Each
     /// segment is percent-encoded as one path segment, so an id can never reach another path.
     pub(super) fn publishing_url(
@@ -132,6 +226,45 @@ impl Publisher for GraphClient {
         Ok(read.permalink)
     }
 
+    async fn upload_video_chunk(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<(), MetaError> {
+        let url = self.upload_url(account, container)?;
+        let req = self
+            .http
+            .post(url)
+            .header("authorization", oauth_header(account))
+            .header("offset", offset.to_string())
+            .header("file_size", total.to_string())
+            .header("content-type", "application/octet-stream")
+            .body(chunk);
+        let answer: UploadAnswer = upload_call(req).await?;
+        if answer.success {
+            Ok(())
+        } else {
+            Err(MetaError::Decode("the upload host did not say success".into()))
+        }
+    }
+
+    async fn uploaded_offset(
+        &self,
+        account: &GraphAccount<'_>,
+        container: &str,
+    ) -> Result<u64, MetaError> {
+        let url = self.upload_url(account, container)?;
+        let req = self
+            .http
+            .get(url)
+            .header("authorization", oauth_header(account));
+        let status: UploadStatus = upload_call(req).await?;
+        Ok(status.file_offset)
+    }
+
     async fn recent_media(
         &self,
         account: &GraphAccount<'_>,
@@ -171,6 +304,7 @@ mod tests {
             instagram_auth_url: url("https://www.instagram.com/"),
             instagram_api_url: url("https://api.instagram.com/"),
             instagram_graph_url: url("http://127.0.0.1:1/sandbox/instagram-graph/"),
+            facebook_upload_url: url("http://127.0.0.1:1/sandbox/rupload/"),
             optional_features: Vec::new(),
         })
         .unwrap()

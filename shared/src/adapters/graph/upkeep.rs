@@ -82,6 +82,7 @@ mod tests {
             instagram_auth_url: url("https://www.instagram.com/"),
             instagram_api_url: url("https://api.instagram.com/"),
             instagram_graph_url: url("http://127.0.0.1:1/"),
+            facebook_upload_url: url("http://127.0.0.1:1/up/"),
             optional_features: Vec::new(),
         }
     }

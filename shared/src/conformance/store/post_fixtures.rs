@@ -115,6 +115,12 @@ pub(super) fn full_post(tenant: &TenantId, account: &AccountId) -> Post {
         ],
         container: Some("17900000000000003".to_owned()),
         publish_started_at: Some(at - TimeDelta::milliseconds(1_500)),
+        video_upload: Some(crate::domain::VideoUpload {
+            media_id: crate::domain::MediaId::parse("0193a5b2-7c1d-7e3f-8a9b-0c1d2e3f4a5b")
+                .expect("a fixture media id"),
+            bytes: 314_572_800,
+            uploaded: false,
+        }),
     };
     post.media_id = Some("17950000000000004".to_owned());
     post.permalink = Some("https://www.instagram.com/p/C0ffee123/".to_owned());

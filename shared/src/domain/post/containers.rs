@@ -19,6 +19,14 @@ impl ContainerParams {
         &self.0
     }
 
+    /// The same container sent by resumable upload: no `video_url` (Meta is sent the bytes
+    /// instead), `upload_type=resumable`.
+    pub fn resumable(mut self) -> Self {
+        self.0.retain(|(name, _)| *name != "video_url");
+        self.push("upload_type", "resumable");
+        self
+    }
+
     /// One field's value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -29,6 +37,21 @@ impl ContainerParams {
 }
 
 impl PostSpec {
+    /// The uploaded video a reel or a video story is sent by resumable upload, on login
+    /// paths that have it (Facebook Login: Meta's resumable upload is for Facebook Login
+    /// for Business apps only); carousel videos and Instagram Login go by signed URL.
+    pub fn resumable_video(&self, login: crate::domain::LoginPath) -> Option<&crate::domain::MediaId> {
+        if login != crate::domain::LoginPath::Facebook
+            || !matches!(self.kind(), PostKind::Reel | PostKind::Story)
+        {
+            return None;
+        }
+        match &self.media()[..] {
+            [item @ MediaItem::Video { .. }] => item.source().media_id(),
+            _ => None,
+        }
+    }
+
     /// The carousel's item containers, in order; none for other kinds.
     pub fn child_containers(&self) -> Vec<ContainerParams> {
         if self.kind() != PostKind::Carousel {

@@ -45,7 +45,7 @@ pub use media::{
 pub use options::{LocationId, MAX_COLLABORATORS, PostOptions};
 pub use record::{
     CancelRefused, IdempotencyKey, MAX_IDEMPOTENCY_KEY_LEN, NewPost, Post, PostFailure, PostStatus,
-    Progress,
+    Progress, VideoUpload,
 };
 pub use request::{MediaItemRequest, PostOptionsRequest, PostRequest, UserTagRequest};
 

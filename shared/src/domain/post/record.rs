@@ -84,6 +84,21 @@ pub struct Progress {
     /// and the call is never made again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_started_at: Option<DateTime<Utc>>,
+    /// A video sent to Meta by resumable upload: recorded with its container, marked
+    /// `uploaded` once every byte is at Meta (until then the container cannot finish).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_upload: Option<VideoUpload>,
+}
+
+/// The upload of a resumable video container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoUpload {
+    /// The uploaded file whose bytes are sent.
+    pub media_id: crate::domain::MediaId,
+    /// Its size.
+    pub bytes: u64,
+    /// Whether Meta holds every byte.
+    pub uploaded: bool,
 }
 
 /// A client's `Idempotency-Key`: 1 to 255 visible ASCII characters. Requests with the same

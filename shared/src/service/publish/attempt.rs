@@ -17,7 +17,7 @@
 
 use super::PublishDeps;
 use crate::domain::{
-    Account, AccountStatus, AuditEntry, AuditEvent, Post, PostSpec, PublishFailure,
+    Account, AccountStatus, AuditEntry, AuditEvent, Post, PostSpec, PublishFailure, VideoUpload,
 };
 use crate::ports::{
     ContainerStatus, EncryptionContext, GraphAccount, MetaError, PublishedMedia, StoreError,
@@ -33,6 +33,12 @@ const RECENT_MEDIA: u32 = 25;
 /// How long before recording the publish a found media may have been created (clock skew
 /// between Meta and us).
 const MEDIA_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+/// How much of a video is sent to Meta's upload host per request: large enough that a
+/// 300 MB video is a few dozen requests, small enough to bound memory.
+const UPLOAD_CHUNK: u64 = 8 * 1024 * 1024;
+/// Chunks sent again after a transient failure, per attempt.
+const UPLOAD_RETRIES: u32 = 3;
 
 /// Codes of failures that are not Meta's error codes.
 pub(super) mod codes {
@@ -235,10 +241,15 @@ impl Run<'_> {
         if self.post.progress.publish_started_at.is_some() {
             return self.resolve_unknown(graph, spec).await;
         }
-        let container = match self.post.progress.container.clone() {
-            Some(c) => c,
-            None => self.create_containers(graph, spec).await?,
+        let (container, fresh) = match self.post.progress.container.clone() {
+            Some(c) => (c, false),
+            None => (self.create_containers(graph, spec).await?, true),
         };
+        if let Some(upload) = self.post.progress.video_upload.clone() {
+            if !upload.uploaded {
+                self.upload_video(graph, &container, &upload, fresh).await?;
+            }
+        }
         loop {
             match self.deps.meta.container_status(graph, &container).await {
                 Ok(ContainerStatus::Finished) => break,
@@ -295,18 +306,118 @@ impl Run<'_> {
                 }
             }
         }
+        let main = spec.main_container(&children);
+        let (params, video_upload) = match spec.resumable_video(self.account.login) {
+            Some(id) => {
+                let bytes = self.video_bytes(id).await?;
+                let upload = VideoUpload {
+                    media_id: id.clone(),
+                    bytes,
+                    uploaded: false,
+                };
+                (main.resumable(), Some(upload))
+            }
+            None => (main, None),
+        };
         let container = meta
-            .create_container(graph, &spec.main_container(&children))
+            .create_container(graph, &params)
             .await
             .map_err(Stop::Meta)?;
         let mut next = self.post.next(self.deps.clock.now());
         next.progress.container = Some(container.clone());
+        next.progress.video_upload = video_upload;
         self.save(next, None).await?;
         if self.deps.policy.hold_after_containers {
             tracing::warn!(post = %self.post.id, "holding after containers (crash test hook)");
             std::future::pending::<()>().await;
         }
         Ok(container)
+    }
+
+    /// The size of the converted file of an uploaded video.
+    async fn video_bytes(&self, id: &crate::domain::MediaId) -> Result<u64, Stop> {
+        let media = self
+            .deps
+            .media
+            .store
+            .get_media(&self.post.tenant, id)
+            .await?
+            .and_then(|m| m.rendition)
+            .ok_or_else(|| {
+                Stop::Service(ServiceError::Store(StoreError::Corrupt(format!(
+                    "uploaded video {id} has no file"
+                ))))
+            })?;
+        Ok(media.bytes)
+    }
+
+    /// Sends an uploaded video's bytes to Meta's upload host, [`UPLOAD_CHUNK`] at a time,
+    /// read from media storage by range: memory stays bounded by the chunk whatever the
+    /// video's size. A container made by an earlier attempt resumes from the offset Meta
+    /// holds; a chunk that fails transiently is sent again from there, a few times, before
+    /// the attempt leaves the post for a later one.
+    async fn upload_video(
+        &mut self,
+        graph: &GraphAccount<'_>,
+        container: &str,
+        upload: &VideoUpload,
+        fresh: bool,
+    ) -> Result<(), Stop> {
+        let meta = self.deps.meta;
+        let key = self
+            .deps
+            .media
+            .store
+            .get_media(&self.post.tenant, &upload.media_id)
+            .await?
+            .and_then(|m| m.rendition)
+            .map(|r| r.key)
+            .ok_or_else(|| {
+                Stop::Service(ServiceError::Store(StoreError::Corrupt(format!(
+                    "uploaded video {} has no file",
+                    upload.media_id
+                ))))
+            })?;
+        let mut offset = if fresh {
+            0
+        } else {
+            meta.uploaded_offset(graph, container)
+                .await
+                .map_err(Stop::Meta)?
+        };
+        let mut retries = 0;
+        while offset < upload.bytes {
+            let len = UPLOAD_CHUNK.min(upload.bytes - offset);
+            let chunk = self
+                .deps
+                .media
+                .files
+                .read_range(&key, offset, len)
+                .await
+                .map_err(|e| Stop::Service(e.into()))?;
+            match meta
+                .upload_video_chunk(graph, container, offset, upload.bytes, chunk)
+                .await
+            {
+                Ok(()) => offset += len,
+                Err(MetaError::Transport(e)) if retries < UPLOAD_RETRIES => {
+                    retries += 1;
+                    tracing::warn!(post = %self.post.id, error = %e, offset, "video chunk failed; resuming");
+                    offset = meta
+                        .uploaded_offset(graph, container)
+                        .await
+                        .map_err(Stop::Meta)?;
+                }
+                Err(e) => return Err(Stop::Meta(e)),
+            }
+        }
+        let mut next = self.post.next(self.deps.clock.now());
+        if let Some(u) = next.progress.video_upload.as_mut() {
+            u.uploaded = true;
+        }
+        self.save(next, None).await?;
+        tracing::info!(post = %self.post.id, bytes = upload.bytes, "video uploaded to Meta");
+        Ok(())
     }
 
     /// Reads the quota once per attempt, before the attempt's first write at Meta.

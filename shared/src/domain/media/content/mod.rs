@@ -134,8 +134,8 @@ fn unsupported_format(found: &str) -> String {
             .to_owned();
     }
     format!(
-        "the file is {found}, which is not accepted: upload a JPEG, PNG, WebP or GIF image, or \
-         an MP4 or MOV video"
+        "the file is {found}, which cannot be used: save or export it as a JPEG, PNG, WebP or \
+         GIF image, or as a regular MP4 or MOV video, and upload that"
     )
 }
 

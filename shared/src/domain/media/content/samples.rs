@@ -7,8 +7,10 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
-/// A 1080x1920, 30 fps MP4 of `duration_ms` with `codec` video and AAC audio. Its sample
-/// data is a placeholder: only the boxes describe a real movie.
+/// A 1080x1920, 30 fps MP4 of `duration_ms` with `codec` video and AAC audio: an `avc1` or
+/// `hvc1` sample entry, or for `VideoCodec::Other("vp09")` / `Other("mp4v")` those (which
+/// Instagram refuses), any other `Other` an unknown `xvid` entry. Its sample data is a
+/// placeholder: only the boxes describe a real movie.
 pub fn sample_mp4(duration_ms: u64, codec: VideoCodec) -> Vec<u8> {
     Movie {
         video: codec,

@@ -192,7 +192,7 @@ pub fn probe_video(boxes: &[u8]) -> Result<VideoFacts, ContentError> {
         Some(Format::Heic) => return Err(ContentError::UnsupportedFormat { found: "HEIC" }),
         _ => {
             return Err(ContentError::UnsupportedFormat {
-                found: "not a video we recognise",
+                found: "not a video igconnect recognises",
             });
         }
     };

@@ -28,7 +28,7 @@ pub(super) struct Opened<'a> {
 /// Sniffs, opens and inspects `bytes`.
 pub(super) fn open(bytes: &[u8], max_pixels: u64) -> Result<Opened<'_>, ContentError> {
     let format = sniff(bytes).ok_or(ContentError::UnsupportedFormat {
-        found: "not an image we recognise",
+        found: "not an image igconnect recognises",
     })?;
     let (mut decoder, animated): (Box<dyn ImageDecoder>, bool) = match format {
         Format::Jpeg => {
@@ -166,12 +166,10 @@ fn decode_error(format: Format, e: ImageError) -> ContentError {
     match e {
         ImageError::Unsupported(_) => ContentError::UnsupportedFormat {
             found: match format {
-                Format::Jpeg => {
-                    "a JPEG variant igconnect cannot read (arithmetic-coded, 12-bit or lossless)"
-                }
-                Format::Png => "a PNG variant igconnect cannot read",
-                Format::Webp => "a WebP variant igconnect cannot read",
-                _ => "a GIF variant igconnect cannot read",
+                Format::Jpeg => "an arithmetic-coded, 12-bit or lossless JPEG",
+                Format::Png => "a PNG of a kind igconnect cannot read",
+                Format::Webp => "a WebP of a kind igconnect cannot read",
+                _ => "a GIF of a kind igconnect cannot read",
             },
         },
         ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -193,10 +191,12 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let Some(scan) = first_scan(bytes) else {
         return false;
     };
+    // From the end, where the marker nearly always is.
     bytes
         .get(scan..)
         .unwrap_or_default()
         .windows(2)
+        .rev()
         .any(|w| w == [0xFF, 0xD9])
 }
 

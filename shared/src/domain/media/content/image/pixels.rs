@@ -54,13 +54,16 @@ pub(super) fn render(
     let (scaled_w, scaled_h) = stored(layout.scaled);
     let small = if layout.resamples() {
         let kept = stored(layout.kept);
-        resize(
+        let small = resize(
             &pixels,
             (width, height),
             channels,
             kept,
             (scaled_w, scaled_h),
-        )?
+        )?;
+        // The full-size picture is the bulk of the memory: gone before anything else.
+        drop(pixels);
+        small
     } else {
         pixels
     };
