@@ -74,10 +74,14 @@ impl MediaFiles for S3MediaFiles {
             .presigned(presigning(ttl)?)
             .await
             .map_err(unavailable)?;
-        // The signed headers must be sent as they are; `host` is the URL's own.
+        // The signed headers must be sent as they are; `host` is the URL's own, and
+        // `content-length` every client sends by itself for a body of `size` bytes (a
+        // browser refuses to set it by hand).
         let headers = request
             .headers()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .filter(|(name, _)| {
+                !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length")
+            })
             .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
             .collect();
         Ok(UploadTarget {

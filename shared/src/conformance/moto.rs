@@ -96,6 +96,27 @@ pub fn kms_client() -> aws_sdk_kms::Client {
     aws_sdk_kms::Client::new(&sdk_config())
 }
 
+/// An S3 client for moto: path-style addressing, since moto's single endpoint serves every
+/// bucket (real S3 takes virtual-hosted names).
+pub fn s3_client() -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(&sdk_config())
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// A fresh bucket of its own on moto; returns its name.
+pub async fn s3_bucket() -> String {
+    let name = unique_name("igconnect-media");
+    s3_client()
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .expect("create the test bucket on moto");
+    name
+}
+
 /// A name no other test uses.
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
