@@ -210,8 +210,9 @@ async fn an_image_outside_the_aspect_range_is_refused_or_cropped_as_asked(server
 }
 
 /// A PNG declared as a JPEG, a truncated PNG, a PNG declaring 60000x60000 pixels (a
-/// decompression bomb), and a video too short for a reel are each rejected with their own
-/// code; HEIC is refused at declaration, before anything is stored.
+/// decompression bomb), a video too short for a reel and a VP9 video are each rejected with
+/// their own code; HEIC is refused at declaration, before anything is stored; a sideways
+/// phone JPEG with GPS comes out upright.
 async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Server) {
     let alice = server.token("acme", "alice", "owner");
     let png = samples::sample_png(800, 800, false);
@@ -227,6 +228,8 @@ async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Ser
         json!({}),
     )
     .await;
+    let vp9 = upload(&server, &alice, "video/mp4", samples::sample_mp4(5_000, VideoCodec::Other("vp09".into())), json!({})).await;
+    let phone = upload(&server, &alice, "image/jpeg", samples::sample_jpeg_with_gps(1200, 1000, 6), json!({})).await;
     let heic = declare(&server, &alice, json!({"filename": "IMG_0001.HEIC", "content_type": "image/heic", "size": 10})).await;
 
     let code = |m: &Value| m["rejection"]["code"].as_str().unwrap_or_default().to_owned();
@@ -235,6 +238,11 @@ async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Ser
     assert_eq!(code(&bomb), "image_too_large", "{bomb}");
     assert_eq!(code(&short), "video_too_short", "{short}");
     assert_eq!(short["found"]["duration_ms"], 2000, "{short}");
+    assert_eq!(code(&vp9), "unsupported_codec", "{vp9}");
+    // A phone photo taken sideways (EXIF orientation 6) stays upright, its GPS gone.
+    assert_eq!(phone["status"], "ready", "{phone}");
+    assert_eq!(phone["found"]["had_metadata"], true, "{phone}");
+    assert_eq!((phone["result"]["width"].as_u64(), phone["result"]["height"].as_u64()), (Some(1000), Some(1200)), "{phone}");
     assert_eq!((heic.status, heic.problem_code()), (400, "unsupported_format"));
     assert!(heic.body["detail"].as_str().is_some_and(|d| d.contains("JPEG")));
 }
