@@ -135,7 +135,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let policy = publish_policy(&settings);
     let store = backends.store;
-    let files = Arc::new(media::local_files(&args.stack.data.data_dir, origin.clone())?);
+    let files = Arc::new(media::local_files(
+        &args.stack.data.data_dir,
+        origin.clone(),
+    )?);
     let media_policy = Arc::new(MediaPolicy::from_settings(&settings.media));
     let media_files = media::MediaFilesState {
         files: files.clone(),

@@ -6,10 +6,11 @@ use crate::serve::{StackArgs, backends, meta_config, publish_policy};
 use chrono::{DateTime, Utc};
 use igconnect::adapters::graph::GraphClient;
 use igconnect::config::Settings;
-use igconnect::ports::{Clock, FixedClock, Publisher, Sealer, Store, SystemClock};
 use igconnect::ports::MediaFiles;
+use igconnect::ports::{Clock, FixedClock, Publisher, Sealer, Store, SystemClock};
 use igconnect::service::{
-    ExpiryReport, MediaDeps, MediaPolicy, PassReport, PublishDeps, PublishPolicy, expire_media, work_once,
+    ExpiryReport, MediaDeps, MediaPolicy, PassReport, PublishDeps, PublishPolicy, expire_media,
+    work_once,
 };
 
 /// Media expired per pass at most; the rest wait for the next pass.

@@ -163,12 +163,15 @@ impl MediaSettings {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let quota_bytes = match get("IGC_MEDIA_QUOTA_BYTES") {
             None => 10 * 1024 * 1024 * 1024,
-            Some(raw) => raw.parse::<u64>().ok().filter(|q| *q > 0).ok_or(
-                ConfigError::Invalid {
-                    var: "IGC_MEDIA_QUOTA_BYTES",
-                    reason: "expected a whole number of bytes above 0".into(),
-                },
-            )?,
+            Some(raw) => {
+                raw.parse::<u64>()
+                    .ok()
+                    .filter(|q| *q > 0)
+                    .ok_or(ConfigError::Invalid {
+                        var: "IGC_MEDIA_QUOTA_BYTES",
+                        reason: "expected a whole number of bytes above 0".into(),
+                    })?
+            }
         };
         let retain_days = match get("IGC_MEDIA_RETAIN_DAYS") {
             None => 7,
@@ -351,7 +354,10 @@ impl Settings {
                 instagram_auth_url: url("IGC_INSTAGRAM_AUTH_URL", "https://www.instagram.com")?,
                 instagram_api_url: url("IGC_INSTAGRAM_API_URL", "https://api.instagram.com")?,
                 instagram_graph_url: url("IGC_INSTAGRAM_GRAPH_URL", "https://graph.instagram.com")?,
-                facebook_upload_url: url("IGC_FACEBOOK_UPLOAD_URL", "https://rupload.facebook.com")?,
+                facebook_upload_url: url(
+                    "IGC_FACEBOOK_UPLOAD_URL",
+                    "https://rupload.facebook.com",
+                )?,
                 optional_features,
             },
             jwt: JwtConfig {

@@ -121,10 +121,7 @@ impl Function {
                 TABLE,
                 ("IGC_KMS_KEY_ID", "the KMS key that wraps token data keys"),
             ],
-            Self::Media => &[
-                TABLE,
-                ("IGC_MEDIA_BUCKET", "the S3 bucket uploads land in"),
-            ],
+            Self::Media => &[TABLE, ("IGC_MEDIA_BUCKET", "the S3 bucket uploads land in")],
             Self::Meta => &[
                 TABLE,
                 (

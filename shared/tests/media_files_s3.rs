@@ -11,15 +11,29 @@ async fn files() -> S3MediaFiles {
     S3MediaFiles::new(moto::s3_client(), moto::s3_bucket().await)
 }
 
-async fn put(files: &S3MediaFiles, key: &str, bytes: &[u8], content_type: &str) -> reqwest::Response {
+async fn put(
+    files: &S3MediaFiles,
+    key: &str,
+    bytes: &[u8],
+    content_type: &str,
+) -> reqwest::Response {
     let target = files
-        .upload_target(key, "image/png", bytes.len() as u64, Duration::from_secs(300))
+        .upload_target(
+            key,
+            "image/png",
+            bytes.len() as u64,
+            Duration::from_secs(300),
+        )
         .await
         .expect("a presigned PUT");
     assert_eq!(target.method, "PUT");
     let mut req = reqwest::Client::new().put(&target.url).body(bytes.to_vec());
     for (name, value) in &target.headers {
-        let value = if name == "content-type" { content_type } else { value };
+        let value = if name == "content-type" {
+            content_type
+        } else {
+            value
+        };
         req = req.header(name, value);
     }
     req.send().await.expect("moto answers")
@@ -34,22 +48,44 @@ async fn a_presigned_put_lands_and_reads_back_whole_and_by_range() {
     let landed = put(&files, key, &bytes, "image/png").await;
 
     assert!(landed.status().is_success(), "{:?}", landed.text().await);
-    assert!(files.upload_target(key, "image/png", 1, Duration::from_secs(60)).await.unwrap().url.contains("X-Amz-Signature"));
+    assert!(
+        files
+            .upload_target(key, "image/png", 1, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .url
+            .contains("X-Amz-Signature")
+    );
     assert_eq!(files.size(key).await.unwrap(), Some(10_000));
     assert_eq!(files.read(key, 10_000).await.unwrap(), bytes);
-    assert_eq!(files.read_range(key, 100, 16).await.unwrap(), bytes[100..116]);
-    assert!(matches!(files.read(key, 9_999).await, Err(FilesError::TooLarge(9_999))));
+    assert_eq!(
+        files.read_range(key, 100, 16).await.unwrap(),
+        bytes[100..116]
+    );
+    assert!(matches!(
+        files.read(key, 9_999).await,
+        Err(FilesError::TooLarge(9_999))
+    ));
 }
 
 #[tokio::test]
 async fn a_converted_file_is_written_copied_fetched_by_presigned_get_and_deleted() {
     let files = files().await;
     let (raw, converted, copy) = ("uploads/61/a", "media/61/a.jpg", "media/61/a.mp4");
-    files.write(raw, b"the raw bytes".to_vec(), "video/mp4").await.unwrap();
-    files.write(converted, b"jpeg bytes".to_vec(), "image/jpeg").await.unwrap();
+    files
+        .write(raw, b"the raw bytes".to_vec(), "video/mp4")
+        .await
+        .unwrap();
+    files
+        .write(converted, b"jpeg bytes".to_vec(), "image/jpeg")
+        .await
+        .unwrap();
     files.copy(raw, copy, "video/mp4").await.unwrap();
 
-    let url = files.fetch_url(converted, Duration::from_secs(300)).await.unwrap();
+    let url = files
+        .fetch_url(converted, Duration::from_secs(300))
+        .await
+        .unwrap();
     let got = reqwest::get(&url).await.expect("moto answers");
     assert!(got.status().is_success());
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"jpeg bytes");
@@ -58,7 +94,10 @@ async fn a_converted_file_is_written_copied_fetched_by_presigned_get_and_deleted
     files.delete(raw).await.unwrap();
     files.delete(raw).await.unwrap();
     assert_eq!(files.size(raw).await.unwrap(), None);
-    assert!(matches!(files.read(raw, 100).await, Err(FilesError::Missing)));
+    assert!(matches!(
+        files.read(raw, 100).await,
+        Err(FilesError::Missing)
+    ));
 }
 
 #[tokio::test]
@@ -68,7 +107,26 @@ async fn a_presigned_put_signs_the_declared_type_and_size() {
         .upload_target("uploads/61/b", "image/png", 5, Duration::from_secs(300))
         .await
         .unwrap();
-    let signed: Vec<&str> = target.url.split("X-Amz-SignedHeaders=").nth(1).unwrap_or_default().split('&').next().unwrap_or_default().split("%3B").collect();
-    assert!(signed.contains(&"content-type") && signed.contains(&"content-length"), "{signed:?}");
-    assert_eq!(target.headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.as_str()), Some("image/png"));
+    let signed: Vec<&str> = target
+        .url
+        .split("X-Amz-SignedHeaders=")
+        .nth(1)
+        .unwrap_or_default()
+        .split('&')
+        .next()
+        .unwrap_or_default()
+        .split("%3B")
+        .collect();
+    assert!(
+        signed.contains(&"content-type") && signed.contains(&"content-length"),
+        "{signed:?}"
+    );
+    assert_eq!(
+        target
+            .headers
+            .iter()
+            .find(|(n, _)| n == "content-type")
+            .map(|(_, v)| v.as_str()),
+        Some("image/png")
+    );
 }

@@ -82,7 +82,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -90,7 +94,9 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 /// `POST /v1/media` with `body`.
 async fn declare(server: &Server, token: &str, body: Value) -> Answer {
-    server.request("POST", "/v1/media", token, Some(&body)).await
+    server
+        .request("POST", "/v1/media", token, Some(&body))
+        .await
 }
 
 /// A PUT of `bytes` to a declared upload, with the headers it was given (`content_type`
@@ -112,7 +118,13 @@ async fn put(declared: &Answer, bytes: Vec<u8>, content_type: Option<&str>) -> A
 
 /// Declares `bytes` as `content_type` (with `extra` fields) and uploads them; the media's
 /// state after the upload.
-async fn upload(server: &Server, token: &str, content_type: &str, bytes: Vec<u8>, extra: Value) -> Value {
+async fn upload(
+    server: &Server,
+    token: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    extra: Value,
+) -> Value {
     let mut body = json!({
         "filename": "file", "content_type": content_type, "size": bytes.len()
     });
@@ -125,7 +137,9 @@ async fn upload(server: &Server, token: &str, content_type: &str, bytes: Vec<u8>
     let id = declared.body["id"].as_str().expect("an id").to_owned();
     let landed = put(&declared, bytes, None).await;
     assert_eq!(landed.status, 200, "{landed:?}");
-    let media = server.request("GET", &format!("/v1/media/{id}"), token, None).await;
+    let media = server
+        .request("GET", &format!("/v1/media/{id}"), token, None)
+        .await;
     assert_eq!(media.status, 200, "{media:?}");
     media.body
 }
@@ -147,14 +161,33 @@ async fn a_png_with_gps_becomes_a_jpeg_without_metadata_and_is_published(server:
     let alice = server.token("acme", "alice", "owner");
     let account = server.connect_instagram(&alice, PIXEL_CAFE, "user").await;
 
-    let media = upload(&server, &alice, "image/png", samples::sample_png(2000, 1600, true), json!({})).await;
+    let media = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(2000, 1600, true),
+        json!({}),
+    )
+    .await;
 
     assert_eq!(media["status"], "ready", "{media}");
     assert_eq!(media["found"]["format"], "PNG");
     assert_eq!(media["found"]["had_metadata"], true);
-    assert_eq!((media["found"]["width"].as_u64(), media["found"]["height"].as_u64()), (Some(2000), Some(1600)));
+    assert_eq!(
+        (
+            media["found"]["width"].as_u64(),
+            media["found"]["height"].as_u64()
+        ),
+        (Some(2000), Some(1600))
+    );
     assert_eq!(media["result"]["content_type"], "image/jpeg");
-    assert_eq!((media["result"]["width"].as_u64(), media["result"]["height"].as_u64()), (Some(1440), Some(1152)));
+    assert_eq!(
+        (
+            media["result"]["width"].as_u64(),
+            media["result"]["height"].as_u64()
+        ),
+        (Some(1440), Some(1152))
+    );
     let changes = media["changes"].to_string();
     assert!(changes.contains("converted from PNG"), "{changes}");
     let id = media["id"].as_str().expect("id");
@@ -177,7 +210,11 @@ async fn a_png_with_gps_becomes_a_jpeg_without_metadata_and_is_published(server:
     let from_us: Vec<Value> = fetched(&server)
         .await
         .into_iter()
-        .filter(|f| f["url"].as_str().is_some_and(|u| u.contains("/media-files/file")))
+        .filter(|f| {
+            f["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/media-files/file"))
+        })
         .collect();
     assert_eq!(from_us.len(), 2, "{from_us:?}");
     for f in &from_us {
@@ -185,7 +222,9 @@ async fn a_png_with_gps_becomes_a_jpeg_without_metadata_and_is_published(server:
         assert_eq!(f["has_exif"], false, "{f}");
         assert_eq!(f["width"], 1440, "{f}");
     }
-    let again = server.request("GET", &format!("/v1/media/{id}"), &alice, None).await;
+    let again = server
+        .request("GET", &format!("/v1/media/{id}"), &alice, None)
+        .await;
     assert_eq!(again.body["posts"], 2, "{again:?}");
 }
 
@@ -195,15 +234,43 @@ async fn a_png_with_gps_becomes_a_jpeg_without_metadata_and_is_published(server:
 async fn an_image_outside_the_aspect_range_is_refused_or_cropped_as_asked(server: Server) {
     let alice = server.token("acme", "alice", "owner");
 
-    let refused = upload(&server, &alice, "image/png", samples::sample_png(1500, 500, false), json!({})).await;
-    let cropped = upload(&server, &alice, "image/png", samples::sample_png(1500, 500, false), json!({"fit": "crop"})).await;
-    let padded = upload(&server, &alice, "image/png", samples::sample_png(1500, 500, false), json!({"fit": "pad", "pad_color": "#000000"})).await;
+    let refused = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(1500, 500, false),
+        json!({}),
+    )
+    .await;
+    let cropped = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(1500, 500, false),
+        json!({"fit": "crop"}),
+    )
+    .await;
+    let padded = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(1500, 500, false),
+        json!({"fit": "pad", "pad_color": "#000000"}),
+    )
+    .await;
 
     assert_eq!(refused["status"], "rejected", "{refused}");
     assert_eq!(refused["rejection"]["code"], "unsupported_aspect_ratio");
-    assert!(refused["rejection"]["message"].as_str().is_some_and(|m| m.contains("1.91")), "{refused}");
+    assert!(
+        refused["rejection"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1.91")),
+        "{refused}"
+    );
     assert_eq!(cropped["status"], "ready", "{cropped}");
-    let ratio = |m: &Value| m["result"]["width"].as_f64().unwrap_or(0.0) / m["result"]["height"].as_f64().unwrap_or(1.0);
+    let ratio = |m: &Value| {
+        m["result"]["width"].as_f64().unwrap_or(0.0) / m["result"]["height"].as_f64().unwrap_or(1.0)
+    };
     assert!((ratio(&cropped) - 1.91).abs() < 0.02, "{cropped}");
     assert_eq!(padded["status"], "ready", "{padded}");
     assert!((ratio(&padded) - 1.91).abs() < 0.02, "{padded}");
@@ -218,8 +285,22 @@ async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Ser
     let png = samples::sample_png(800, 800, false);
 
     let lying = upload(&server, &alice, "image/jpeg", png.clone(), json!({})).await;
-    let truncated = upload(&server, &alice, "image/png", png[..png.len() / 2].to_vec(), json!({})).await;
-    let bomb = upload(&server, &alice, "image/png", png_declaring(60_000, 60_000), json!({})).await;
+    let truncated = upload(
+        &server,
+        &alice,
+        "image/png",
+        png[..png.len() / 2].to_vec(),
+        json!({}),
+    )
+    .await;
+    let bomb = upload(
+        &server,
+        &alice,
+        "image/png",
+        png_declaring(60_000, 60_000),
+        json!({}),
+    )
+    .await;
     let short = upload(
         &server,
         &alice,
@@ -228,12 +309,40 @@ async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Ser
         json!({}),
     )
     .await;
-    let vp9 = upload(&server, &alice, "video/mp4", samples::sample_mp4(5_000, VideoCodec::Other("vp09".into())), json!({})).await;
-    let phone = upload(&server, &alice, "image/jpeg", samples::sample_jpeg_with_gps(1200, 1000, 6), json!({})).await;
-    let heic = declare(&server, &alice, json!({"filename": "IMG_0001.HEIC", "content_type": "image/heic", "size": 10})).await;
+    let vp9 = upload(
+        &server,
+        &alice,
+        "video/mp4",
+        samples::sample_mp4(5_000, VideoCodec::Other("vp09".into())),
+        json!({}),
+    )
+    .await;
+    let phone = upload(
+        &server,
+        &alice,
+        "image/jpeg",
+        samples::sample_jpeg_with_gps(1200, 1000, 6),
+        json!({}),
+    )
+    .await;
+    let heic = declare(
+        &server,
+        &alice,
+        json!({"filename": "IMG_0001.HEIC", "content_type": "image/heic", "size": 10}),
+    )
+    .await;
 
-    let code = |m: &Value| m["rejection"]["code"].as_str().unwrap_or_default().to_owned();
-    assert_eq!((lying["status"].as_str(), code(&lying).as_str()), (Some("rejected"), "content_type_mismatch"), "{lying}");
+    let code = |m: &Value| {
+        m["rejection"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        (lying["status"].as_str(), code(&lying).as_str()),
+        (Some("rejected"), "content_type_mismatch"),
+        "{lying}"
+    );
     assert_eq!(code(&truncated), "file_corrupt", "{truncated}");
     assert_eq!(code(&bomb), "image_too_large", "{bomb}");
     assert_eq!(code(&short), "video_too_short", "{short}");
@@ -242,9 +351,23 @@ async fn files_that_are_not_what_they_claim_are_rejected_with_a_code(server: Ser
     // A phone photo taken sideways (EXIF orientation 6) stays upright, its GPS gone.
     assert_eq!(phone["status"], "ready", "{phone}");
     assert_eq!(phone["found"]["had_metadata"], true, "{phone}");
-    assert_eq!((phone["result"]["width"].as_u64(), phone["result"]["height"].as_u64()), (Some(1000), Some(1200)), "{phone}");
-    assert_eq!((heic.status, heic.problem_code()), (400, "unsupported_format"));
-    assert!(heic.body["detail"].as_str().is_some_and(|d| d.contains("JPEG")));
+    assert_eq!(
+        (
+            phone["result"]["width"].as_u64(),
+            phone["result"]["height"].as_u64()
+        ),
+        (Some(1000), Some(1200)),
+        "{phone}"
+    );
+    assert_eq!(
+        (heic.status, heic.problem_code()),
+        (400, "unsupported_format")
+    );
+    assert!(
+        heic.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("JPEG"))
+    );
 }
 
 /// An upload URL takes exactly the declared size and type, once, before it expires; a
@@ -260,25 +383,52 @@ async fn upload_urls_take_one_upload_of_the_declared_size_and_type(server: Serve
     let wrong_type = put(&declared, png.clone(), Some("image/jpeg")).await;
     let mut tampered = declared.clone();
     tampered.body["upload"]["url"] = Value::from(
-        declared.body["upload"]["url"].as_str().unwrap_or_default().replace("size=", "size=1"),
+        declared.body["upload"]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("size=", "size=1"),
     );
     let forged = put(&tampered, png.clone(), None).await;
     let first = put(&declared, png.clone(), None).await;
     let second = put(&declared, png.clone(), None).await;
 
-    assert_eq!((larger.status, larger.problem_code()), (413, "file_too_large"));
-    assert_eq!((smaller.status, smaller.problem_code()), (400, "size_mismatch"));
-    assert_eq!((wrong_type.status, wrong_type.problem_code()), (400, "content_type_mismatch"));
-    assert_eq!((forged.status, forged.problem_code()), (403, "upload_url_invalid"));
-    assert_eq!((first.status, first.body["status"].as_str()), (200, Some("ready")), "{first:?}");
-    assert_eq!((second.status, second.problem_code()), (409, "upload_already_used"));
+    assert_eq!(
+        (larger.status, larger.problem_code()),
+        (413, "file_too_large")
+    );
+    assert_eq!(
+        (smaller.status, smaller.problem_code()),
+        (400, "size_mismatch")
+    );
+    assert_eq!(
+        (wrong_type.status, wrong_type.problem_code()),
+        (400, "content_type_mismatch")
+    );
+    assert_eq!(
+        (forged.status, forged.problem_code()),
+        (403, "upload_url_invalid")
+    );
+    assert_eq!(
+        (first.status, first.body["status"].as_str()),
+        (200, Some("ready")),
+        "{first:?}"
+    );
+    assert_eq!(
+        (second.status, second.problem_code()),
+        (409, "upload_already_used")
+    );
 
     let late = declare(&server, &alice, body).await;
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     let expired = put(&late, png, None).await;
-    assert_eq!((expired.status, expired.problem_code()), (403, "upload_url_expired"));
+    assert_eq!(
+        (expired.status, expired.problem_code()),
+        (403, "upload_url_expired")
+    );
     let id = late.body["id"].as_str().expect("id");
-    let still = server.request("GET", &format!("/v1/media/{id}"), &alice, None).await;
+    let still = server
+        .request("GET", &format!("/v1/media/{id}"), &alice, None)
+        .await;
     assert_eq!(still.body["status"], "uploading");
 }
 
@@ -289,30 +439,107 @@ async fn media_that_cannot_be_published_are_refused_before_the_post_is_stored(se
     let alice = server.token("acme", "alice", "owner");
     let mallory = server.token("globex", "mallory", "owner");
     let account = server.connect_instagram(&alice, PIXEL_CAFE, "user").await;
-    let ready = upload(&server, &alice, "image/png", samples::sample_png(800, 800, false), json!({})).await;
-    let theirs = upload(&server, &mallory, "image/png", samples::sample_png(800, 800, false), json!({})).await;
-    let rejected = upload(&server, &alice, "image/png", png_declaring(60_000, 60_000), json!({})).await;
-    let story = upload(&server, &alice, "image/png", samples::sample_png(900, 1600, false), json!({"post_type": "story"})).await;
-    let pending = declare(&server, &alice, json!({"filename": "b.png", "content_type": "image/png", "size": 10})).await;
+    let ready = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(800, 800, false),
+        json!({}),
+    )
+    .await;
+    let theirs = upload(
+        &server,
+        &mallory,
+        "image/png",
+        samples::sample_png(800, 800, false),
+        json!({}),
+    )
+    .await;
+    let rejected = upload(
+        &server,
+        &alice,
+        "image/png",
+        png_declaring(60_000, 60_000),
+        json!({}),
+    )
+    .await;
+    let story = upload(
+        &server,
+        &alice,
+        "image/png",
+        samples::sample_png(900, 1600, false),
+        json!({"post_type": "story"}),
+    )
+    .await;
+    let pending = declare(
+        &server,
+        &alice,
+        json!({"filename": "b.png", "content_type": "image/png", "size": 10}),
+    )
+    .await;
     let image = |id: &Value, kind: &str| json!({"type": "image", "media": [{"media_id": id, "kind": kind}]});
 
     let cases = [
-        ("theirs", image(&theirs["id"], "image"), 404, "upload_not_found"),
-        ("pending", image(&pending.body["id"], "image"), 409, "upload_not_ready"),
-        ("rejected", image(&rejected["id"], "image"), 409, "upload_rejected"),
-        ("story", image(&story["id"], "image"), 409, "upload_target_mismatch"),
-        ("kind", json!({"type": "story", "media": [{"media_id": ready["id"], "kind": "video"}]}), 400, "upload_kind_mismatch"),
+        (
+            "theirs",
+            image(&theirs["id"], "image"),
+            404,
+            "upload_not_found",
+        ),
+        (
+            "pending",
+            image(&pending.body["id"], "image"),
+            409,
+            "upload_not_ready",
+        ),
+        (
+            "rejected",
+            image(&rejected["id"], "image"),
+            409,
+            "upload_rejected",
+        ),
+        (
+            "story",
+            image(&story["id"], "image"),
+            409,
+            "upload_target_mismatch",
+        ),
+        (
+            "kind",
+            json!({"type": "story", "media": [{"media_id": ready["id"], "kind": "video"}]}),
+            400,
+            "upload_kind_mismatch",
+        ),
     ];
     for (name, body, status, code) in cases {
         let answer = server.publish(&alice, &account, Some(name), &body).await;
-        assert_eq!((answer.status, answer.problem_code()), (status, code), "{name}: {answer:?}");
+        assert_eq!(
+            (answer.status, answer.problem_code()),
+            (status, code),
+            "{name}: {answer:?}"
+        );
     }
 
     let foreign = server
-        .request("GET", &format!("/v1/media/{}", theirs["id"].as_str().unwrap_or_default()), &alice, None)
+        .request(
+            "GET",
+            &format!("/v1/media/{}", theirs["id"].as_str().unwrap_or_default()),
+            &alice,
+            None,
+        )
         .await;
-    assert_eq!((foreign.status, foreign.problem_code()), (404, "upload_not_found"));
-    let posts = server.request("GET", &format!("/v1/accounts/{account}/posts"), &alice, None).await;
+    assert_eq!(
+        (foreign.status, foreign.problem_code()),
+        (404, "upload_not_found")
+    );
+    let posts = server
+        .request(
+            "GET",
+            &format!("/v1/accounts/{account}/posts"),
+            &alice,
+            None,
+        )
+        .await;
     assert_eq!(posts.body["data"], json!([]), "{posts:?}");
 }
 
@@ -321,15 +548,24 @@ async fn media_that_cannot_be_published_are_refused_before_the_post_is_stored(se
 async fn the_tenants_quota_refuses_a_declaration_that_would_exceed_it(server: Server) {
     let alice = server.token("acme", "alice", "owner");
     let bob = server.token("initech", "bob", "owner");
-    let file = |size: u64| json!({"filename": "big.png", "content_type": "image/png", "size": size});
+    let file =
+        |size: u64| json!({"filename": "big.png", "content_type": "image/png", "size": size});
 
     let first = declare(&server, &alice, file(2_000_000)).await;
     let over = declare(&server, &alice, file(1_500_000)).await;
     let other_tenant = declare(&server, &bob, file(2_000_000)).await;
 
     assert_eq!(first.status, 201, "{first:?}");
-    assert_eq!((over.status, over.problem_code()), (409, "storage_quota_exceeded"));
-    assert!(over.body["detail"].as_str().is_some_and(|d| d.contains("2000000")), "{over:?}");
+    assert_eq!(
+        (over.status, over.problem_code()),
+        (409, "storage_quota_exceeded")
+    );
+    assert!(
+        over.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("2000000")),
+        "{over:?}"
+    );
     assert_eq!(other_tenant.status, 201, "{other_tenant:?}");
 }
 
@@ -337,12 +573,16 @@ async fn the_tenants_quota_refuses_a_declaration_that_would_exceed_it(server: Se
 fn stored_file(server: &Server, media: &Value) -> std::path::PathBuf {
     let id = media["id"].as_str().expect("id");
     let tenant_hex: String = "acme".bytes().map(|b| format!("{b:02x}")).collect();
-    server.data_dir().join(format!("media/media/{tenant_hex}/{id}.jpg"))
+    server
+        .data_dir()
+        .join(format!("media/media/{tenant_hex}/{id}.jpg"))
 }
 
 async fn status_of(server: &Server, token: &str, media: &Value) -> String {
     let id = media["id"].as_str().expect("id");
-    let got = server.request("GET", &format!("/v1/media/{id}"), token, None).await;
+    let got = server
+        .request("GET", &format!("/v1/media/{id}"), token, None)
+        .await;
     got.body["status"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -357,23 +597,36 @@ async fn files_are_deleted_when_unused_after_their_retention_or_with_their_accou
     let unused = upload(&server, &alice, "image/png", png(), json!({})).await;
     let used = upload(&server, &alice, "image/png", png(), json!({})).await;
     let of_account = upload(&server, &alice, "image/png", png(), json!({})).await;
-    for (key, on, media) in [("retained", &kept, &used), ("disconnected", &account, &of_account)] {
+    for (key, on, media) in [
+        ("retained", &kept, &used),
+        ("disconnected", &account, &of_account),
+    ] {
         let post = server
-            .publish(&alice, on, Some(key), &json!({
-                "type": "image", "media": [{"media_id": media["id"], "kind": "image"}]
-            }))
+            .publish(
+                &alice,
+                on,
+                Some(key),
+                &json!({
+                    "type": "image", "media": [{"media_id": media["id"], "kind": "image"}]
+                }),
+            )
             .await;
         assert_eq!(post.status, 201, "{post:?}");
     }
     assert!(stored_file(&server, &unused).exists());
 
     let next_day = server.worker_pass(&in_seconds(25 * 3600)).await;
-    assert!(next_day.stdout.contains("media: expired 1, left 0"), "{next_day:?}");
+    assert!(
+        next_day.stdout.contains("media: expired 1, left 0"),
+        "{next_day:?}"
+    );
     assert_eq!(status_of(&server, &alice, &unused).await, "expired");
     assert!(!stored_file(&server, &unused).exists());
     assert_eq!(status_of(&server, &alice, &used).await, "ready");
 
-    let gone = server.request("DELETE", &format!("/v1/accounts/{account}"), &alice, None).await;
+    let gone = server
+        .request("DELETE", &format!("/v1/accounts/{account}"), &alice, None)
+        .await;
     assert_eq!(gone.status, 204, "{gone:?}");
     server.worker_pass(&in_seconds(26 * 3600)).await;
     assert_eq!(status_of(&server, &alice, &of_account).await, "expired");
@@ -382,7 +635,10 @@ async fn files_are_deleted_when_unused_after_their_retention_or_with_their_accou
     assert_eq!(status_of(&server, &alice, &used).await, "ready");
 
     let after_retention = server.worker_pass(&in_seconds(8 * 24 * 3600)).await;
-    assert!(after_retention.stdout.contains("media: expired 1, left 0"), "{after_retention:?}");
+    assert!(
+        after_retention.stdout.contains("media: expired 1, left 0"),
+        "{after_retention:?}"
+    );
     assert_eq!(status_of(&server, &alice, &used).await, "expired");
     assert!(!stored_file(&server, &used).exists());
 }
@@ -390,7 +646,9 @@ async fn files_are_deleted_when_unused_after_their_retention_or_with_their_accou
 /// Given a Facebook Login account and a 20 MB video, when it is published as a reel, then
 /// its bytes reach Meta's upload host in chunks (never by URL), a chunk that fails once is
 /// sent again from the offset Meta holds, and the reel is published.
-async fn a_reel_from_a_file_goes_by_resumable_upload_in_chunks_and_survives_a_failed_chunk(server: Server) {
+async fn a_reel_from_a_file_goes_by_resumable_upload_in_chunks_and_survives_a_failed_chunk(
+    server: Server,
+) {
     let alice = server.token("acme", "alice", "owner");
     server.connect_facebook(&alice, "user").await;
     let account = server.account_id(&alice, SUNRISE_BAKERY).await;
@@ -413,13 +671,24 @@ async fn a_reel_from_a_file_goes_by_resumable_upload_in_chunks_and_survives_a_fa
         }))
         .await;
 
-    assert_eq!((reel.status, reel.body["status"].as_str()), (201, Some("published")), "{reel:?}");
+    assert_eq!(
+        (reel.status, reel.body["status"].as_str()),
+        (201, Some("published")),
+        "{reel:?}"
+    );
     let uploads = inspect(&server, "uploads").await;
     assert_eq!(uploads.len(), 1, "{uploads:?}");
     let up = &uploads[0];
-    assert_eq!((up["bytes_received"].as_u64(), up["complete"].as_bool()), (Some(size), Some(true)), "{up}");
+    assert_eq!(
+        (up["bytes_received"].as_u64(), up["complete"].as_bool()),
+        (Some(size), Some(true)),
+        "{up}"
+    );
     assert!(up["chunks"].as_u64().unwrap_or(0) >= 3, "{up}");
-    assert!(up["largest_chunk"].as_u64().unwrap_or(u64::MAX) <= 8 * 1024 * 1024, "{up}");
+    assert!(
+        up["largest_chunk"].as_u64().unwrap_or(u64::MAX) <= 8 * 1024 * 1024,
+        "{up}"
+    );
     assert_eq!(up["failed_chunks"], 1, "{up}");
     let by_url: Vec<Value> = inspect(&server, "fetched").await;
     assert!(by_url.iter().all(|f| f["format"] != "MP4"), "{by_url:?}");
@@ -435,12 +704,21 @@ async fn a_reel_from_a_file_on_instagram_login_is_fetched_by_signed_url(server: 
     let media = upload(&server, &alice, "video/mp4", video, json!({})).await;
 
     let reel = server
-        .publish(&alice, &account, Some("reel-url"), &json!({
-            "type": "reel", "media": [{"media_id": media["id"], "kind": "video"}]
-        }))
+        .publish(
+            &alice,
+            &account,
+            Some("reel-url"),
+            &json!({
+                "type": "reel", "media": [{"media_id": media["id"], "kind": "video"}]
+            }),
+        )
         .await;
 
-    assert_eq!((reel.status, reel.body["status"].as_str()), (201, Some("published")), "{reel:?}");
+    assert_eq!(
+        (reel.status, reel.body["status"].as_str()),
+        (201, Some("published")),
+        "{reel:?}"
+    );
     let fetched = inspect(&server, "fetched").await;
     let ours: Vec<&Value> = fetched.iter().filter(|f| f["format"] == "MP4").collect();
     assert_eq!(ours.len(), 1, "{fetched:?}");

@@ -374,9 +374,10 @@ mod tests {
     }
 
     fn serde_urlencoded_like(q: &str) -> SignedQuery {
-        let pairs: std::collections::HashMap<String, String> = url::form_urlencoded::parse(q.as_bytes())
-            .into_owned()
-            .collect();
+        let pairs: std::collections::HashMap<String, String> =
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect();
         SignedQuery {
             key: pairs["key"].clone(),
             content_type: pairs["type"].clone(),
@@ -393,14 +394,30 @@ mod tests {
             .upload_target("uploads/61/m1", "image/png", 10, Duration::from_secs(60))
             .await
             .unwrap();
-        assert!(target.url.starts_with("http://127.0.0.1:9/media-files/upload?"));
+        assert!(
+            target
+                .url
+                .starts_with("http://127.0.0.1:9/media-files/upload?")
+        );
         let q = query(&target.url);
         assert_eq!(files.verify(Operation::Upload, &q), Ok(()));
         assert_eq!(files.verify(Operation::Fetch, &q), Err(UrlRefusal::Invalid));
-        let bigger = SignedQuery { size: 11, ..q.clone() };
-        assert_eq!(files.verify(Operation::Upload, &bigger), Err(UrlRefusal::Invalid));
-        let other = SignedQuery { key: "uploads/61/m2".into(), ..q.clone() };
-        assert_eq!(files.verify(Operation::Upload, &other), Err(UrlRefusal::Invalid));
+        let bigger = SignedQuery {
+            size: 11,
+            ..q.clone()
+        };
+        assert_eq!(
+            files.verify(Operation::Upload, &bigger),
+            Err(UrlRefusal::Invalid)
+        );
+        let other = SignedQuery {
+            key: "uploads/61/m2".into(),
+            ..q.clone()
+        };
+        assert_eq!(
+            files.verify(Operation::Upload, &other),
+            Err(UrlRefusal::Invalid)
+        );
     }
 
     #[tokio::test]
@@ -425,9 +442,16 @@ mod tests {
                     .map(|p| Ok::<_, std::io::Error>(bytes::Bytes::from_static(p))),
             )
         };
-        let short = files.accept_upload("uploads/61/a", 5, chunks(vec![b"abc"])).await;
-        assert!(matches!(short, Err(BodyRefusal::WrongSize { got: 3, want: 5 })));
-        let long = files.accept_upload("uploads/61/a", 2, chunks(vec![b"ab", b"c"])).await;
+        let short = files
+            .accept_upload("uploads/61/a", 5, chunks(vec![b"abc"]))
+            .await;
+        assert!(matches!(
+            short,
+            Err(BodyRefusal::WrongSize { got: 3, want: 5 })
+        ));
+        let long = files
+            .accept_upload("uploads/61/a", 2, chunks(vec![b"ab", b"c"]))
+            .await;
         assert!(matches!(long, Err(BodyRefusal::TooLarge(2))));
         assert_eq!(files.size("uploads/61/a").await.unwrap(), None);
         files
@@ -435,14 +459,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(files.read_range("uploads/61/a", 1, 2).await.unwrap(), b"bc");
-        assert_eq!(files.read("uploads/61/a", 3).await.unwrap_err().to_string(), "the file is larger than 3 bytes");
+        assert_eq!(
+            files.read("uploads/61/a", 3).await.unwrap_err().to_string(),
+            "the file is larger than 3 bytes"
+        );
     }
 
     #[tokio::test]
     async fn keys_cannot_leave_the_directory() {
         let (files, _dir) = store();
         for key in ["../x", "uploads/../../x", "/etc/passwd", "a//b", ""] {
-            assert!(matches!(files.size(key).await, Err(FilesError::Missing)), "{key}");
+            assert!(
+                matches!(files.size(key).await, Err(FilesError::Missing)),
+                "{key}"
+            );
         }
     }
 }

@@ -48,7 +48,10 @@ impl S3MediaFiles {
         }
     }
 
-    async fn body(&self, out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Result<Vec<u8>, FilesError> {
+    async fn body(
+        &self,
+        out: aws_sdk_s3::operation::get_object::GetObjectOutput,
+    ) -> Result<Vec<u8>, FilesError> {
         let bytes = out.body.collect().await.map_err(unavailable)?;
         Ok(bytes.into_bytes().to_vec())
     }
@@ -131,7 +134,13 @@ impl MediaFiles for S3MediaFiles {
             .key(key)
             .send()
             .await
-            .map_err(|e| if not_found(&e) { FilesError::Missing } else { unavailable(e) })?;
+            .map_err(|e| {
+                if not_found(&e) {
+                    FilesError::Missing
+                } else {
+                    unavailable(e)
+                }
+            })?;
         self.body(out).await
     }
 
@@ -147,7 +156,13 @@ impl MediaFiles for S3MediaFiles {
             .range(format!("bytes={offset}-{}", offset + len - 1))
             .send()
             .await
-            .map_err(|e| if not_found(&e) { FilesError::Missing } else { unavailable(e) })?;
+            .map_err(|e| {
+                if not_found(&e) {
+                    FilesError::Missing
+                } else {
+                    unavailable(e)
+                }
+            })?;
         self.body(out).await
     }
 
@@ -175,7 +190,13 @@ impl MediaFiles for S3MediaFiles {
             .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
             .send()
             .await
-            .map_err(|e| if not_found(&e) { FilesError::Missing } else { unavailable(e) })?;
+            .map_err(|e| {
+                if not_found(&e) {
+                    FilesError::Missing
+                } else {
+                    unavailable(e)
+                }
+            })?;
         Ok(())
     }
 

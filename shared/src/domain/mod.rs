@@ -43,9 +43,9 @@ pub use post::{
     AltText, CancelRefused, Caption, ContainerParams, Handle, IdempotencyKey, LocationId,
     MAX_ALT_TEXT_CHARS, MAX_CAPTION_CHARS, MAX_COLLABORATORS, MAX_HANDLE_CHARS, MAX_HASHTAGS,
     MAX_IDEMPOTENCY_KEY_LEN, MAX_MENTIONS, MAX_USER_TAGS, MediaItem, MediaItemRequest, MediaKind,
-    MediaSource, MediaUrl, NewPost, Post, PostError, PostFailure, PostKind, PostOption, PostOptions,
-    PostOptionsRequest, PostRequest, PostSpec, PostStatus, Progress, TagPosition, Upload, UrlField, VideoUpload,
-    UserTag, UserTagRequest,
+    MediaSource, MediaUrl, NewPost, Post, PostError, PostFailure, PostKind, PostOption,
+    PostOptions, PostOptionsRequest, PostRequest, PostSpec, PostStatus, Progress, TagPosition,
+    Upload, UrlField, UserTag, UserTagRequest, VideoUpload,
 };
 pub use publish_error::PublishFailure;
 pub use return_to::{AllowedOrigins, ReturnTo, ReturnToError};

@@ -6,6 +6,7 @@ use super::{Boot, Function, InitError, authenticator, boot, init_failed, table, 
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::kms::KmsSealer;
+use crate::adapters::s3::S3MediaFiles;
 use crate::config::Settings;
 use crate::domain::MetricCatalog;
 use crate::http::{PostsState, SyncState, finish, posts_routes, sync_routes};
@@ -13,7 +14,6 @@ use crate::ports::{
     AccountHealth, AccountReader, Clock, GrantReader, MediaFiles, MediaStore, NoMediaFiles,
     PostStore, Publisher, RefreshQueue, Sealer, SystemClock, TokenReader, UpkeepGraph,
 };
-use crate::adapters::s3::S3MediaFiles;
 use crate::service::{
     MediaDeps, MediaPolicy, PassPolicy, PublishDeps, PublishPolicy, expire_media, work_once,
 };

@@ -3,9 +3,9 @@
 //! pass through an API request: uploads go to a signed URL, Meta fetches from one.
 
 use super::StoreError;
-use crate::domain::{AccountId, MediaId};
 use crate::domain::TenantId;
 use crate::domain::media::Media;
+use crate::domain::{AccountId, MediaId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -108,8 +108,7 @@ pub trait MediaFiles: Send + Sync {
     async fn read_range(&self, key: &str, offset: u64, len: u64) -> Result<Vec<u8>, FilesError>;
 
     /// Stores `bytes` at `key`.
-    async fn write(&self, key: &str, bytes: Vec<u8>, content_type: &str)
-    -> Result<(), FilesError>;
+    async fn write(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), FilesError>;
 
     /// Copies `from` to `to` inside storage (a video is kept as uploaded, moved out of
     /// the uploads that storage empties after a day).

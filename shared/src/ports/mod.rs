@@ -23,9 +23,7 @@ pub use lifecycle::{
     AccountRemoval, ClaimedAccount, DeletionRequests, DueAccount, Outbox, RefreshQueue,
     UpkeepOutcome,
 };
-pub use media::{
-    FilesError, MediaFiles, MediaInsert, MediaStore, NoMediaFiles, UploadTarget,
-};
+pub use media::{FilesError, MediaFiles, MediaInsert, MediaStore, NoMediaFiles, UploadTarget};
 pub use meta::{
     FacebookGraph, FacebookPage, FacebookUser, InstagramCodeGrant, InstagramGraph, InstagramMe,
     IssuedToken, Meta, MetaError, PermissionGrant,

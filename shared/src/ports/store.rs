@@ -3,8 +3,8 @@
 
 use super::SealedSecret;
 use super::engagement::InsightSnapshots;
-use super::media::MediaStore;
 use super::lifecycle::{AccountRemoval, DeletionRequests, Outbox, RefreshQueue};
+use super::media::MediaStore;
 use crate::domain::{
     Account, AccountId, AuditEntry, AuditId, Connection, Grant, IdempotencyKey, OAuthState, Page,
     PageRequest, Post, PostId, StateKey, TenantId, UserId,
@@ -262,6 +262,6 @@ impl<T> Store for T where
         + AccountRemoval
         + DeletionRequests
         + InsightSnapshots
-    + MediaStore
+        + MediaStore
 {
 }

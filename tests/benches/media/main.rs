@@ -16,7 +16,9 @@
 //! Run: `scripts/media-bench`, or `cargo bench -p igconnect-blackbox --bench media`
 //! (`MEDIA_BENCH_RUNS=n` for more runs than 9).
 
-use igconnect::domain::media::content::{Fit, PostType, convert_image, image_rules_for, sample_png};
+use igconnect::domain::media::content::{
+    Fit, PostType, convert_image, image_rules_for, sample_png,
+};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
@@ -164,7 +166,10 @@ fn one_run(exe: &std::path::Path, png: &std::path::Path) -> Result<Run, String> 
     std::io::Read::read_to_string(&mut stdout, &mut out).map_err(|e| e.to_string())?;
     let fields: Vec<u64> = out
         .split_whitespace()
-        .map(|f| f.parse().map_err(|_| format!("unexpected child output {out:?}")))
+        .map(|f| {
+            f.parse()
+                .map_err(|_| format!("unexpected child output {out:?}"))
+        })
         .collect::<Result<_, _>>()?;
     let [convert_us, jpeg_bytes, width, height] = fields[..] else {
         return Err(format!("unexpected child output {out:?}"));

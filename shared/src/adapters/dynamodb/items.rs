@@ -28,8 +28,8 @@ pub(super) use insights::{
     INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
 };
 pub(super) use media::{
-    ACCOUNTS as MEDIA_ACCOUNTS, BYTES, MEDIA_ATTRIBUTES, MEDIA_PREFIX_SK, expiring_until, expiry_partition, media_from_item, media_item,
-    media_key, usage_key,
+    ACCOUNTS as MEDIA_ACCOUNTS, BYTES, MEDIA_ATTRIBUTES, MEDIA_PREFIX_SK, expiring_until,
+    expiry_partition, media_from_item, media_item, media_key, usage_key,
 };
 pub(super) use post::{
     IDEM_ATTRIBUTES, POST_ATTRIBUTES, due_partition, due_until, idem_item, idem_key, idems_of,

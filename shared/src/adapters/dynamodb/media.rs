@@ -2,9 +2,9 @@
 //! change in one transaction, the quota is a condition on the usage item, and the expiry
 //! queue is a sparse, sharded slice of `gsi1` like the due posts.
 
+use super::DynamoStore;
 use super::items::{self, BYTES, Item, PK, SHARDS, SK, VERSION, n};
 use super::writes::{Outcome, built};
-use super::DynamoStore;
 use crate::domain::media::{Media, MediaStatus};
 use crate::domain::{AccountId, MediaId, TenantId};
 use crate::ports::{MediaInsert, MediaStore, StoreError};
@@ -100,7 +100,9 @@ impl MediaStore for DynamoStore {
     }
 
     async fn media_usage(&self, tenant: &TenantId) -> Result<u64, StoreError> {
-        Ok(usage_of(self.get(items::usage_key(tenant), &[BYTES]).await?))
+        Ok(usage_of(
+            self.get(items::usage_key(tenant), &[BYTES]).await?,
+        ))
     }
 
     async fn expire_account_media(
@@ -140,7 +142,10 @@ impl MediaStore for DynamoStore {
             }
         }
         let mut expired = 0;
-        for media in found.into_iter().filter(|m| m.status != MediaStatus::Expired) {
+        for media in found
+            .into_iter()
+            .filter(|m| m.status != MediaStatus::Expired)
+        {
             let mut next = media.next(now);
             next.expires_at = now;
             match self.update_media(&next, 0).await {
@@ -167,9 +172,9 @@ impl MediaStore for DynamoStore {
             .map(|mut entry| {
                 let mut key = Item::new();
                 for name in [PK, SK] {
-                    let v = entry
-                        .remove(name)
-                        .ok_or_else(|| StoreError::Corrupt(format!("queue entry without {name}")))?;
+                    let v = entry.remove(name).ok_or_else(|| {
+                        StoreError::Corrupt(format!("queue entry without {name}"))
+                    })?;
                     key.insert(name.to_owned(), v);
                 }
                 Ok(key)
@@ -188,8 +193,11 @@ impl MediaStore for DynamoStore {
                 media.push(m);
             }
         }
-        media.sort_by(|a, b| a.expires_at.cmp(&b.expires_at).then_with(|| a.id.cmp(&b.id)));
+        media.sort_by(|a, b| {
+            a.expires_at
+                .cmp(&b.expires_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         Ok(media)
     }
 }
-

@@ -53,11 +53,9 @@ struct UploadErrorInfo {
 /// The token as the upload host takes it. The header value is marked sensitive so no
 /// debug output of the request shows it.
 fn oauth_header(account: &GraphAccount<'_>) -> reqwest::header::HeaderValue {
-    let mut value = reqwest::header::HeaderValue::from_str(&format!(
-        "OAuth {}",
-        account.token.expose_secret()
-    ))
-    .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("OAuth"));
+    let mut value =
+        reqwest::header::HeaderValue::from_str(&format!("OAuth {}", account.token.expose_secret()))
+            .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("OAuth"));
     value.set_sensitive(true);
     value
 }
@@ -96,7 +94,10 @@ async fn upload_call<T: serde::de::DeserializeOwned>(
             status.as_u16(),
             e.debug_info.message
         ))),
-        Err(_) => Err(MetaError::Transport(format!("upload host {}", status.as_u16()))),
+        Err(_) => Err(MetaError::Transport(format!(
+            "upload host {}",
+            status.as_u16()
+        ))),
     }
 }
 
@@ -105,7 +106,9 @@ impl GraphClient {
     /// never taken from Meta's answer, so the token only ever goes to the configured host.
     fn upload_url(&self, account: &GraphAccount<'_>, container: &str) -> Result<Url, MetaError> {
         if account.login != LoginPath::Facebook {
-            return Err(MetaError::NotConfigured("resumable upload (Facebook Login only)"));
+            return Err(MetaError::NotConfigured(
+                "resumable upload (Facebook Login only)",
+            ));
         }
         let mut url = crate::config::join(&self.cfg.facebook_upload_url, "ig-api-upload");
         url.path_segments_mut()
@@ -247,7 +250,9 @@ impl Publisher for GraphClient {
         if answer.success {
             Ok(())
         } else {
-            Err(MetaError::Decode("the upload host did not say success".into()))
+            Err(MetaError::Decode(
+                "the upload host did not say success".into(),
+            ))
         }
     }
 

@@ -55,7 +55,9 @@ pub(super) fn expire_naming(
         )
         .map_err(unavailable)?;
     let bodies = q
-        .query_map(params![tenant.as_str(), account.as_str()], |r| r.get::<_, String>(0))
+        .query_map(params![tenant.as_str(), account.as_str()], |r| {
+            r.get::<_, String>(0)
+        })
         .map_err(unavailable)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(unavailable)?;

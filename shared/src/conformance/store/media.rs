@@ -40,7 +40,10 @@ fn png(tenant: &TenantId, size: u64, made: i64) -> Media {
 
 async fn insert<S: MediaStore + ?Sized>(store: &S, media: &Media) {
     assert_eq!(
-        store.insert_media(media, PLENTY).await.expect("insert media"),
+        store
+            .insert_media(media, PLENTY)
+            .await
+            .expect("insert media"),
         MediaInsert::Created
     );
 }
@@ -80,7 +83,10 @@ pub async fn media_are_tenant_scoped<S: MediaStore + ?Sized>(store: &S) {
     let mine = png(&tenant("media-a"), 10, 0);
     insert(store, &mine).await;
 
-    let theirs = store.get_media(&tenant("media-b"), &mine.id).await.expect("get");
+    let theirs = store
+        .get_media(&tenant("media-b"), &mine.id)
+        .await
+        .expect("get");
     let unknown = store
         .get_media(&tenant("media-a"), &MediaId::generate())
         .await
@@ -96,10 +102,16 @@ pub async fn the_quota_holds_per_tenant_and_frees_what_is_given_back<S: MediaSto
 ) {
     let t = tenant("media-quota");
     let first = png(&t, 600, 0);
-    assert_eq!(store.insert_media(&first, 1000).await.expect("insert"), MediaInsert::Created);
+    assert_eq!(
+        store.insert_media(&first, 1000).await.expect("insert"),
+        MediaInsert::Created
+    );
     let other_tenant = png(&tenant("media-quota-other"), 900, 0);
     assert_eq!(
-        store.insert_media(&other_tenant, 1000).await.expect("insert"),
+        store
+            .insert_media(&other_tenant, 1000)
+            .await
+            .expect("insert"),
         MediaInsert::Created
     );
 
@@ -115,7 +127,10 @@ pub async fn the_quota_holds_per_tenant_and_frees_what_is_given_back<S: MediaSto
     expired.counted_bytes = 0;
     store.update_media(&expired, -600).await.expect("update");
     assert_eq!(store.media_usage(&t).await.expect("usage"), 0);
-    assert_eq!(store.insert_media(&second, 1000).await.expect("insert"), MediaInsert::Created);
+    assert_eq!(
+        store.insert_media(&second, 1000).await.expect("insert"),
+        MediaInsert::Created
+    );
     assert_eq!(store.media_usage(&t).await.expect("usage"), 500);
 }
 
@@ -134,16 +149,21 @@ pub async fn update_media_on_a_stale_version_is_a_conflict<S: MediaStore + ?Size
     let never_stored = store.update_media(&png(&t, 10, 0).next(at(3)), 0).await;
 
     assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
-    assert!(matches!(never_stored, Err(StoreError::Conflict)), "{never_stored:?}");
-    let read = store.get_media(&t, &m.id).await.expect("get").expect("stored");
+    assert!(
+        matches!(never_stored, Err(StoreError::Conflict)),
+        "{never_stored:?}"
+    );
+    let read = store
+        .get_media(&t, &m.id)
+        .await
+        .expect("get")
+        .expect("stored");
     assert_eq!(read.status, MediaStatus::Processing);
 }
 
 /// The expiry queue: records due by now, earliest first, across tenants; a record pushed
 /// later or expired leaves it.
-pub async fn expiring_media_are_the_unexpired_ones_due_by_now<S: MediaStore + ?Sized>(
-    store: &S,
-) {
+pub async fn expiring_media_are_the_unexpired_ones_due_by_now<S: MediaStore + ?Sized>(store: &S) {
     let late = png(&tenant("media-exp-a"), 10, 100);
     let early = png(&tenant("media-exp-b"), 10, 0);
     let pushed = png(&tenant("media-exp-a"), 10, 50);
@@ -224,12 +244,23 @@ where
         },
     );
 
-    assert!(store.delete_account(&t, &gone.id, &entry).await.expect("delete"));
+    assert!(
+        store
+            .delete_account(&t, &gone.id, &entry)
+            .await
+            .expect("delete")
+    );
 
     let read = |id: &MediaId| {
         let id = id.clone();
         let t = t.clone();
-        async move { store.get_media(&t, &id).await.expect("get").expect("kept record") }
+        async move {
+            store
+                .get_media(&t, &id)
+                .await
+                .expect("get")
+                .expect("kept record")
+        }
     };
     assert_eq!(read(&named.id).await.expires_at, entry.at);
     assert_eq!(read(&other.id).await.expires_at, other.expires_at);

@@ -10,5 +10,5 @@ mod upload;
 
 pub use record::{Found, Media, MediaStatus, Rejection, Rendition, upload_key_owner};
 pub use upload::{
-    DeclaredType, MediaLimits, Refusal, MediaTarget, UploadFit, UploadRequest, UploadSpec,
+    DeclaredType, MediaLimits, MediaTarget, Refusal, UploadFit, UploadRequest, UploadSpec,
 };

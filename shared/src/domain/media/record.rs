@@ -230,8 +230,8 @@ fn upload_key(tenant: &TenantId, id: &MediaId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::media::UploadRequest;
     use crate::domain::media::MediaLimits;
+    use crate::domain::media::UploadRequest;
 
     #[test]
     fn a_declared_medium_is_uploading_under_its_tenants_keys() {
@@ -254,11 +254,17 @@ mod tests {
         );
         assert_eq!(m.status, MediaStatus::Uploading);
         assert_eq!(m.upload_key, format!("uploads/61636d657c6575/{}", m.id));
-        assert_eq!(m.rendition_key(), format!("media/61636d657c6575/{}.jpg", m.id));
+        assert_eq!(
+            m.rendition_key(),
+            format!("media/61636d657c6575/{}.jpg", m.id)
+        );
         assert_eq!(m.expires_at, now + TimeDelta::hours(24));
         assert_eq!(m.counted_bytes, 42);
         assert_eq!(m.next(now).version, 2);
-        assert_eq!(upload_key_owner(&m.upload_key), Some((m.tenant.clone(), m.id.clone())));
+        assert_eq!(
+            upload_key_owner(&m.upload_key),
+            Some((m.tenant.clone(), m.id.clone()))
+        );
         assert_eq!(upload_key_owner("uploads/zz/x"), None);
         assert_eq!(upload_key_owner("media/61/x"), None);
     }

@@ -284,13 +284,18 @@ fn fit(mode: Option<&str>, colour: Option<&str>) -> Result<UploadFit, Refusal> {
             "fit must be refuse, crop or pad; pad_color (with pad only) must be #rrggbb",
         )
     };
-    match (mode.filter(|m| !m.is_empty()), colour.filter(|c| !c.is_empty())) {
+    match (
+        mode.filter(|m| !m.is_empty()),
+        colour.filter(|c| !c.is_empty()),
+    ) {
         (None | Some("refuse"), None) => Ok(UploadFit::Refuse),
         (Some("crop"), None) => Ok(UploadFit::Crop),
         (Some("pad"), None) => Ok(UploadFit::Pad {
             rgb: [255, 255, 255],
         }),
-        (Some("pad"), Some(c)) => parse_colour(c).map(|rgb| UploadFit::Pad { rgb }).ok_or_else(invalid),
+        (Some("pad"), Some(c)) => parse_colour(c)
+            .map(|rgb| UploadFit::Pad { rgb })
+            .ok_or_else(invalid),
         _ => Err(invalid()),
     }
 }
@@ -326,7 +331,9 @@ mod tests {
 
     #[test]
     fn an_image_defaults_to_an_image_post_refusing_other_ratios() {
-        let spec = request("image/png", 10).parse(&MediaLimits::default()).unwrap();
+        let spec = request("image/png", 10)
+            .parse(&MediaLimits::default())
+            .unwrap();
         assert_eq!(spec.declared, DeclaredType::Png);
         assert_eq!(spec.target, MediaTarget::Image);
         assert_eq!(spec.fit, UploadFit::Refuse);
@@ -334,13 +341,17 @@ mod tests {
 
     #[test]
     fn a_video_defaults_to_a_reel() {
-        let spec = request("video/mp4", 10).parse(&MediaLimits::default()).unwrap();
+        let spec = request("video/mp4", 10)
+            .parse(&MediaLimits::default())
+            .unwrap();
         assert_eq!(spec.target, MediaTarget::Reel);
     }
 
     #[test]
     fn heic_is_refused_with_advice_before_anything_is_stored() {
-        let err = request("image/heic", 10).parse(&MediaLimits::default()).unwrap_err();
+        let err = request("image/heic", 10)
+            .parse(&MediaLimits::default())
+            .unwrap_err();
         assert!(err.to_string().contains("JPEG"));
         assert_eq!(code(&request("image/heif", 10)), "unsupported_format");
         assert_eq!(code(&request("application/pdf", 10)), "unsupported_format");

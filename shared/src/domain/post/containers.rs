@@ -40,13 +40,16 @@ impl PostSpec {
     /// The uploaded video a reel or a video story is sent by resumable upload, on login
     /// paths that have it (Facebook Login: Meta's resumable upload is for Facebook Login
     /// for Business apps only); carousel videos and Instagram Login go by signed URL.
-    pub fn resumable_video(&self, login: crate::domain::LoginPath) -> Option<&crate::domain::MediaId> {
+    pub fn resumable_video(
+        &self,
+        login: crate::domain::LoginPath,
+    ) -> Option<&crate::domain::MediaId> {
         if login != crate::domain::LoginPath::Facebook
             || !matches!(self.kind(), PostKind::Reel | PostKind::Story)
         {
             return None;
         }
-        match &self.media()[..] {
+        match self.media() {
             [item @ MediaItem::Video { .. }] => item.source().media_id(),
             _ => None,
         }

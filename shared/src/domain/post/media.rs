@@ -64,7 +64,10 @@ impl MediaSource {
         media_id: Option<&str>,
         field: UrlField,
     ) -> Result<Self, PostError> {
-        match (url.filter(|u| !u.is_empty()), media_id.filter(|m| !m.is_empty())) {
+        match (
+            url.filter(|u| !u.is_empty()),
+            media_id.filter(|m| !m.is_empty()),
+        ) {
             (Some(_), Some(_)) => Err(PostError::MediaSourceConflict { field }),
             (None, None) => Err(PostError::MediaSourceMissing { field }),
             (Some(url), None) => Ok(Self::Url(MediaUrl::parse(url, field)?)),

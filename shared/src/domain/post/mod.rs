@@ -39,8 +39,7 @@ pub use handle::{Handle, MAX_HANDLE_CHARS};
 pub use kind::{PostKind, PostOption};
 pub use media::{
     AltText, MAX_ALT_TEXT_CHARS, MAX_USER_TAGS, MediaItem, MediaKind, MediaSource, MediaUrl,
-    TagPosition,
-    UserTag,
+    TagPosition, UserTag,
 };
 pub use options::{LocationId, MAX_COLLABORATORS, PostOptions};
 pub use record::{

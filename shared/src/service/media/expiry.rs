@@ -47,7 +47,11 @@ pub async fn expire_media(deps: MediaDeps<'_>, limit: u32) -> Result<ExpiryRepor
         }
     }
     if report.expired > 0 || report.left > 0 {
-        tracing::info!(expired = report.expired, left = report.left, "media expiry pass");
+        tracing::info!(
+            expired = report.expired,
+            left = report.left,
+            "media expiry pass"
+        );
     }
     Ok(report)
 }

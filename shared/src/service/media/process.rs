@@ -94,7 +94,8 @@ pub async fn process_upload(
             deps.store.update_media(&back, 0).await?;
             return Err(e.into());
         }
-        Err(Refused::File(rejection, found)) => {
+        Err(Refused::File(refused)) => {
+            let (rejection, found) = *refused;
             let mut rejected = taken.next(deps.clock.now());
             rejected.status = MediaStatus::Rejected;
             rejected.counted_bytes = 0;
@@ -121,20 +122,20 @@ fn signed(bytes: u64) -> i64 {
 /// Why a file did not become ready.
 enum Refused {
     /// The file is not something Instagram takes: the record is rejected.
-    File(Rejection, Option<Found>),
+    File(Box<(Rejection, Option<Found>)>),
     /// Storage failed: nothing is decided about the file.
     Storage(FilesError),
 }
 
 impl Refused {
     fn new(code: &str, message: String, found: Option<Found>) -> Self {
-        Self::File(
+        Self::File(Box::new((
             Rejection {
                 code: code.to_owned(),
                 message,
             },
             found,
-        )
+        )))
     }
 
     fn content(e: &ContentError, found: Option<Found>) -> Self {
@@ -254,13 +255,23 @@ async fn video(deps: MediaDeps<'_>, media: &Media, size: u64) -> Outcome {
     deps.files
         .copy(&media.upload_key, &rendition.key, format.mime())
         .await?;
-    Ok((found, rendition, vec!["sent to Instagram as uploaded".into()]))
+    Ok((
+        found,
+        rendition,
+        vec!["sent to Instagram as uploaded".into()],
+    ))
 }
 
 /// The `ftyp` and `moov` boxes of a video, found by reading only top-level box headers:
 /// a 300 MB video is never held in memory, only its index.
 async fn movie_boxes(deps: MediaDeps<'_>, key: &str, size: u64) -> Result<Vec<u8>, Refused> {
-    let corrupt = || Refused::new("file_corrupt", "the video's boxes are damaged or incomplete".into(), None);
+    let corrupt = || {
+        Refused::new(
+            "file_corrupt",
+            "the video's boxes are damaged or incomplete".into(),
+            None,
+        )
+    };
     let mut out = Vec::new();
     let mut offset = 0u64;
     let mut found_moov = false;

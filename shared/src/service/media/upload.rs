@@ -41,9 +41,18 @@ pub async fn create_upload(
     // The URL first: if storage cannot sign one, nothing is reserved.
     let upload = deps
         .files
-        .upload_target(&media.upload_key, media.declared.mime(), media.declared_size, ttl)
+        .upload_target(
+            &media.upload_key,
+            media.declared.mime(),
+            media.declared_size,
+            ttl,
+        )
         .await?;
-    match deps.store.insert_media(&media, deps.policy.quota_bytes).await? {
+    match deps
+        .store
+        .insert_media(&media, deps.policy.quota_bytes)
+        .await?
+    {
         MediaInsert::Created => {}
         MediaInsert::QuotaExceeded { used } => {
             return Err(ServiceError::Conflict {

@@ -95,7 +95,11 @@ pub async fn use_in_post(
                     "{} is {}, but the post names it as {}",
                     describe(&upload),
                     if is_video { "a video" } else { "an image" },
-                    if upload.kind == MediaKind::Video { "a video" } else { "an image" },
+                    if upload.kind == MediaKind::Video {
+                        "a video"
+                    } else {
+                        "an image"
+                    },
                 ),
             ));
         }
@@ -115,7 +119,14 @@ pub async fn use_in_post(
     }
     let from = publish_at.unwrap_or_else(|| deps.clock.now());
     for id in checked {
-        keep_until(deps, tenant, &id, from + deps.policy.retain_after_use, Some(account)).await?;
+        keep_until(
+            deps,
+            tenant,
+            &id,
+            from + deps.policy.retain_after_use,
+            Some(account),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -185,8 +196,7 @@ async fn keep_until(
         let Some(media) = deps.store.get_media(tenant, id).await? else {
             return Err(not_found());
         };
-        if media.status == MediaStatus::Expired
-            || (new_post.is_none() && media.expires_at >= until)
+        if media.status == MediaStatus::Expired || (new_post.is_none() && media.expires_at >= until)
         {
             return Ok(());
         }

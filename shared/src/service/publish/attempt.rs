@@ -114,7 +114,11 @@ enum Unusable {
 }
 
 /// `spec` with every upload's signed fetch URL.
-async fn fetch_urls(deps: PublishDeps<'_>, post: &Post, spec: &PostSpec) -> Result<PostSpec, Unusable> {
+async fn fetch_urls(
+    deps: PublishDeps<'_>,
+    post: &Post,
+    spec: &PostSpec,
+) -> Result<PostSpec, Unusable> {
     let urls = match crate::service::fetch_urls(deps.media, &post.tenant, spec).await {
         Ok(urls) => urls,
         Err(ServiceError::Conflict { code, detail } | ServiceError::NotFound { code, detail }) => {
@@ -245,10 +249,10 @@ impl Run<'_> {
             Some(c) => (c, false),
             None => (self.create_containers(graph, spec).await?, true),
         };
-        if let Some(upload) = self.post.progress.video_upload.clone() {
-            if !upload.uploaded {
-                self.upload_video(graph, &container, &upload, fresh).await?;
-            }
+        if let Some(upload) = self.post.progress.video_upload.clone()
+            && !upload.uploaded
+        {
+            self.upload_video(graph, &container, &upload, fresh).await?;
         }
         loop {
             match self.deps.meta.container_status(graph, &container).await {

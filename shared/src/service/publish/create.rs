@@ -61,8 +61,14 @@ pub async fn create_post(
     let now = deps.clock.now();
     let spec = input.request.parse(now)?;
     // Every uploaded file is ready and fits the post before the post is stored.
-    crate::service::use_in_post(deps.media, &account.tenant, &account.id, &spec, spec.publish_at())
-        .await?;
+    crate::service::use_in_post(
+        deps.media,
+        &account.tenant,
+        &account.id,
+        &spec,
+        spec.publish_at(),
+    )
+    .await?;
     let post = Post::new(
         NewPost {
             tenant: account.tenant.clone(),

@@ -75,7 +75,10 @@ pub(in crate::adapters::dynamodb) fn media_item(media: &Media) -> Result<Item, S
         );
         item.insert(
             GSI1_SK.into(),
-            due_order(media.expires_at, &[media.tenant.as_str(), media.id.as_str()]),
+            due_order(
+                media.expires_at,
+                &[media.tenant.as_str(), media.id.as_str()],
+            ),
         );
     }
     Ok(item)

@@ -317,15 +317,23 @@ fn uploads_get_their_fetch_urls_before_the_containers_are_made() {
     let urls = [(id, "http://127.0.0.1:1/signed".to_owned())].into();
     let ready = spec.with_fetch_urls(&urls).unwrap();
     let children = ready.child_containers();
-    assert_eq!(children[0].get("image_url"), Some("http://127.0.0.1:1/signed"));
+    assert_eq!(
+        children[0].get("image_url"),
+        Some("http://127.0.0.1:1/signed")
+    );
     assert_eq!(children[1].get("image_url"), Some(JPG));
 }
 
 #[test]
 fn a_media_item_needs_exactly_one_source() {
-    assert_eq!(code(json!({"type": "image", "media": [{"kind": "image"}]})), "media_source_missing");
     assert_eq!(
-        code(json!({"type": "image", "media": [{"kind": "image", "url": JPG, "media_id": MEDIA_ID}]})),
+        code(json!({"type": "image", "media": [{"kind": "image"}]})),
+        "media_source_missing"
+    );
+    assert_eq!(
+        code(
+            json!({"type": "image", "media": [{"kind": "image", "url": JPG, "media_id": MEDIA_ID}]})
+        ),
         "media_source_conflict"
     );
     assert_eq!(
