@@ -130,3 +130,23 @@ async fn a_presigned_put_signs_the_declared_type_and_size() {
         Some("image/png")
     );
 }
+
+#[tokio::test]
+async fn a_presigned_put_made_inside_lambda_needs_no_trace_header() {
+    // What the Lambda runtime sets; the SDK's recursion detection reads them.
+    // SAFETY: no other thread of this test binary reads these variables' absence: the
+    // other tests only gain a header that the adapter removes anyway.
+    unsafe {
+        std::env::set_var("AWS_LAMBDA_FUNCTION_NAME", "publish");
+        std::env::set_var("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793");
+    }
+    let files = files().await;
+    let target = files
+        .upload_target("uploads/61/c", "image/png", 5, Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert!(
+        target.headers.iter().all(|(n, _)| n != "x-amzn-trace-id") && !target.url.to_ascii_lowercase().contains("x-amzn-trace-id"),
+        "{target:?}"
+    );
+}

@@ -53,6 +53,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server's process id (benchmarks read its memory from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// `igconnect serve --port 0` with embedded defaults.
     pub async fn start() -> Self {
         Self::start_with(&[]).await

@@ -74,6 +74,13 @@ impl MediaFiles for S3MediaFiles {
             .key(key)
             .content_type(content_type)
             .content_length(length)
+            .customize()
+            // Inside Lambda the SDK adds the invocation's `x-amzn-trace-id` (recursion
+            // detection) and would sign it: the uploader could then only use the URL by
+            // sending that header too, which the bucket's CORS rule has no reason to allow.
+            .mutate_request(|req| {
+                req.headers_mut().remove("x-amzn-trace-id");
+            })
             .presigned(presigning(ttl)?)
             .await
             .map_err(unavailable)?;
