@@ -55,7 +55,7 @@ pub struct Server {
 impl Server {
     /// The server's process id (benchmarks read its memory from `/proc`).
     pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+        Some(self.child.id())
     }
 
     /// `igconnect serve --port 0` with embedded defaults.
