@@ -50,7 +50,12 @@ export async function startServer(env = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        // The timer is cleared once the server is gone: left running, it would hold the
+        // test process 5 s after its last test.
+        /** @type {ReturnType<typeof setTimeout> | undefined} */
+        let timer;
+        await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 5000); })]);
+        clearTimeout(timer);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       rmSync(dataDir, { recursive: true, force: true });

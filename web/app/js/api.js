@@ -17,8 +17,21 @@
  *   data_access_expires_at?: string, features: string[],
  *   connected_at: string, connected_by: string, updated_at: string
  * }} Account
- * @typedef {{ url: string, kind: 'image' | 'video', alt_text?: string | null }} MediaItem
+ * @typedef {{ url?: string, media_id?: string, kind: 'image' | 'video', alt_text?: string | null }} MediaItem
  * @typedef {'image' | 'carousel' | 'reel' | 'story'} PostType
+ * @typedef {PostType | 'reel_cover'} UploadTarget what an uploaded file is prepared for
+ * @typedef {'refuse' | 'crop' | 'pad'} FitMode
+ * @typedef {{ filename: string, content_type: string, size: number, post_type?: UploadTarget, fit?: FitMode, pad_color?: string }} UploadRequest
+ * @typedef {'uploading' | 'processing' | 'ready' | 'rejected' | 'expired'} UploadStatus
+ * @typedef {{
+ *   id: string, status: UploadStatus, filename: string, content_type: string, size: number,
+ *   post_type: UploadTarget, fit?: { mode: FitMode, rgb?: number[] },
+ *   found?: { format: string, bytes: number, width?: number, height?: number, duration_ms?: number, frame_rate?: number, video_codec?: string, audio_codec?: string, had_metadata: boolean },
+ *   result?: { content_type: string, bytes: number, width?: number, height?: number, preview_url?: string },
+ *   changes: string[], rejection?: { code: string, message: string },
+ *   posts?: number, created_at?: string, updated_at?: string, expires_at?: string
+ * }} Upload
+ * @typedef {{ id: string, status: 'uploading', upload: { url: string, method: string, headers: Record<string, string> }, expires_at: string, media: Upload }} NewUpload
  * @typedef {'scheduled' | 'processing' | 'published' | 'failed' | 'unconfirmed' | 'canceled'} PostStatus
  * @typedef {{
  *   id: string, account_id: string, type: PostType, status: PostStatus, media: MediaItem[],
@@ -83,6 +96,14 @@ const FRIENDLY = {
   idempotency_key_reused: 'This submission was changed after it was sent. Submit it again as a new post.',
   publish_at_in_past: 'The scheduled time is in the past. Pick a time in the future.',
   grantee_is_owner: 'This person owns the account already.',
+  upload_not_ready: 'A file is still being uploaded or converted. Publish once every file says it is ready.',
+  upload_rejected: 'A file was not accepted. Remove it or upload another one, then publish.',
+  upload_expired: 'A file was deleted because no post used it in time. Upload it again.',
+  upload_not_found: 'A file is no longer there. Upload it again.',
+  upload_kind_mismatch: 'A file is not the kind (image or video) the post says. Upload it again.',
+  upload_target_mismatch: 'A file was prepared for another type of post. Upload it again for this one.',
+  storage_quota_exceeded: 'Your company’s file storage is full. Files no post uses are deleted a day after they were uploaded; try again later, or publish from a public address.',
+  media_not_configured: 'Uploading files is not set up on this server. Use a public HTTPS address instead.',
   network: 'The server could not be reached. Check your connection and try again.',
 };
 
@@ -265,6 +286,16 @@ export class Api {
   /** @param {string} id @param {string} postId @returns {Promise<Post>} */
   async cancelPost(id, postId) {
     return (await this.request('DELETE', `/v1/accounts/${encodeURIComponent(id)}/posts/${encodeURIComponent(postId)}`)).data;
+  }
+
+  /** Declares a file to upload; the answer says where to send it. @param {UploadRequest} request @returns {Promise<NewUpload>} */
+  async createUpload(request) {
+    return (await this.request('POST', '/v1/media', { body: request })).data;
+  }
+
+  /** Where an uploaded file stands. @param {string} id @param {AbortSignal} [signal] @returns {Promise<Upload>} */
+  async upload(id, signal) {
+    return (await this.request('GET', `/v1/media/${encodeURIComponent(id)}`, { signal })).data;
   }
 
   /** @param {string} id @param {string} postId @returns {Promise<MediaInsights>} */

@@ -1,64 +1,32 @@
-// The composer: type, media with previews, caption with Instagram's limits counted live, alt
-// text, schedule; then the post's progress until it is published or failed.
+// The composer: type, media (compose-media.js: files or addresses, with previews and alt
+// text), caption with Instagram's limits counted live, schedule; then the post's progress
+// until it is published or failed.
 
 import { describeError, ApiError } from './api.js';
-import { h, replace, append, openDialog, busy, field, formatDateTime, select, nextId, inlineError } from './dom.js';
-import { countCaption, captionProblems, MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS, MAX_ALT_TEXT_CHARS } from './caption.js';
+import { h, replace, append, openDialog, busy, field, formatDateTime, nextId, inlineError } from './dom.js';
+import { countCaption, captionProblems, MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS } from './caption.js';
 import { watchPost, FINAL, postStatusText } from './progress.js';
-import { SAMPLES, sampleUrl, previewSource } from './samples.js';
+import { TYPES, composerMedia } from './compose-media.js';
+import { ignoreStrayDrops } from './upload-tile.js';
 
 /**
  * @typedef {import('./main.js').Ctx} Ctx
  * @typedef {import('./api.js').Account} Account
  * @typedef {import('./api.js').Post} Post
  * @typedef {import('./api.js').PostType} PostType
- * @typedef {{ url: string, kind: 'image' | 'video', alt: string }} Row
  */
-
-/** @type {Record<PostType, { label: string, min: number, max: number, kinds: ('image' | 'video')[], caption: boolean, alt: boolean }>} */
-const TYPES = {
-  image: { label: 'Image', min: 1, max: 1, kinds: ['image'], caption: true, alt: true },
-  carousel: { label: 'Carousel', min: 2, max: 10, kinds: ['image', 'video'], caption: true, alt: true },
-  reel: { label: 'Reel', min: 1, max: 1, kinds: ['video'], caption: true, alt: false },
-  story: { label: 'Story', min: 1, max: 1, kinds: ['image', 'video'], caption: false, alt: false },
-};
 
 const CAPTION_CODES = new Set(['caption_too_long', 'too_many_hashtags', 'too_many_mentions', 'caption_not_allowed']);
 const SCHEDULE_CODES = new Set(['publish_at_in_past', 'invalid_publish_at']);
 const MEDIA_CODES = new Set(['empty_media', 'invalid_media_count', 'unknown_media_kind', 'reel_in_carousel', 'reel_needs_video',
-  'image_post_needs_image', 'invalid_media_url', 'media_url_not_https', 'alt_text_not_allowed', 'alt_text_too_long']);
+  'image_post_needs_image', 'invalid_media_url', 'media_url_not_https', 'alt_text_not_allowed', 'alt_text_too_long',
+  'upload_not_found', 'upload_not_ready', 'upload_rejected', 'upload_expired', 'upload_kind_mismatch', 'upload_target_mismatch']);
 
 /** @returns {string} */
 function newKey() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The file name at the end of a URL, for video tiles. @param {string} url */
-function fileName(url) {
-  try {
-    const path = new URL(url).pathname;
-    return decodeURIComponent(path.split('/').filter(Boolean).pop() ?? url);
-  } catch {
-    return url;
-  }
-}
-
-/**
- * A preview of one media item: the image when it can be loaded, else a tile.
- * @param {Row} row
- * @param {number} index
- */
-function preview(row, index) {
-  const url = row.url.trim();
-  if (!url) return h('div', { class: 'tile', 'aria-hidden': 'true' }, 'No media yet');
-  if (row.kind === 'video') return h('div', { class: 'tile tile-video', role: 'img', 'aria-label': `Video ${index + 1}: ${fileName(url)}` }, fileName(url));
-  const source = previewSource(url);
-  if (!source) return h('div', { class: 'tile', role: 'img', 'aria-label': `Image ${index + 1}: ${fileName(url)}` }, fileName(url));
-  const img = h('img', { class: 'tile', src: source, alt: row.alt || `Preview of image ${index + 1}`, width: 84, height: 84 });
-  img.addEventListener('error', () => img.replaceWith(h('div', { class: 'tile', role: 'img', 'aria-label': `Image ${index + 1} could not be previewed` }, 'No preview')), { once: true });
-  return img;
 }
 
 /** The default scheduled time: the next full hour after an hour from now, local time. */
@@ -79,8 +47,8 @@ function defaultScheduleValue() {
 export function openComposer(ctx, account, onPublished) {
   /** @type {PostType} */
   let type = 'image';
-  /** @type {Row[]} */
-  const rows = [{ url: '', kind: 'image', alt: '' }, { url: '', kind: 'image', alt: '' }];
+  const media = composerMedia(ctx);
+  const { samples, mediaBox, mediaError, addRow, fitBox, coverField } = media.elements;
   /** @type {{ body: string, key: string } | null} */
   let pending = null;
   const watcher = new AbortController();
@@ -93,22 +61,6 @@ export function openComposer(ctx, account, onPublished) {
         h('input', { type: 'radio', name: typeName, value, checked: value === type, onchange: () => { type = /** @type {PostType} */ (value); renderType(); } }),
         t.label)));
 
-    const mediaBox = h('div', { class: 'media-rows' });
-    const mediaError = h('div', {});
-    const addButton = h('button', { type: 'button', class: 'button button-small' }, '+ Add media');
-    addButton.addEventListener('click', () => {
-      rows.push({ url: '', kind: 'image', alt: '' });
-      renderRows();
-      const inputs = mediaBox.querySelectorAll('input[type="url"]');
-      /** @type {HTMLInputElement | undefined} */ (inputs[inputs.length - 1])?.focus();
-    });
-
-    const samples = h('div', { class: 'samples' }, h('span', { class: 'small muted' }, 'Use a sample:'),
-      ...SAMPLES.map((s) => h('button', {
-        type: 'button', class: 'button button-small', 'aria-label': `Use the ${s.label.toLowerCase()} sample image`,
-        onclick: () => useSample(sampleUrl(s.file)),
-      }, s.label)));
-
     const caption = h('textarea', { name: 'caption', rows: 4, maxlength: MAX_CAPTION_CHARS * 2 });
     const counters = h('div', { class: 'counters', id: nextId('counters') });
     const captionError = h('div', {});
@@ -117,7 +69,9 @@ export function openComposer(ctx, account, onPublished) {
     caption.addEventListener('input', renderCounters);
 
     const shareToFeed = h('input', { type: 'checkbox', name: 'share_to_feed', checked: true, id: nextId('stf') });
-    const reelOptions = h('div', { class: 'field' }, h('label', { for: shareToFeed.id }, shareToFeed, ' Also show the reel in the feed'));
+    const reelOptions = h('div', {},
+      h('div', { class: 'field' }, h('label', { for: shareToFeed.id }, shareToFeed, ' Also show the reel in the feed')),
+      coverField);
 
     const scheduleToggle = h('input', { type: 'checkbox', id: nextId('sched') });
     const publishAt = h('input', { type: 'datetime-local', name: 'publish_at', value: defaultScheduleValue() });
@@ -136,9 +90,9 @@ export function openComposer(ctx, account, onPublished) {
 
     const form = h('form', { novalidate: true },
       typeChoice,
-      h('div', { class: 'field' }, h('span', { class: 'label' }, 'Media'), h('p', { class: 'hint' }, 'Public HTTPS addresses Instagram can download.')),
-      samples, mediaBox, mediaError,
-      h('div', { class: 'samples' }, addButton),
+      h('div', { class: 'field' }, h('span', { class: 'label' }, 'Media'),
+        h('p', { class: 'hint' }, 'Drop files on a media box or choose them (JPEG, PNG, WebP, GIF, MP4, MOV): igconnect converts them for Instagram. Or give a public HTTPS address Instagram can download.')),
+      samples, mediaBox, mediaError, addRow, fitBox,
       captionField,
       reelOptions,
       h('div', { class: 'field' }, h('label', { for: scheduleToggle.id }, scheduleToggle, ' Schedule for later')),
@@ -149,59 +103,11 @@ export function openComposer(ctx, account, onPublished) {
       event.preventDefault();
       void busy(submit, send);
     });
-    dialog.addEventListener('close', () => watcher.abort());
-
-    /** @param {string} url */
-    function useSample(url) {
-      const t = TYPES[type];
-      const visible = rows.slice(0, Math.max(t.min, type === 'carousel' ? rows.length : 1));
-      let target = visible.find((r) => !r.url.trim());
-      if (!target) {
-        if (type === 'carousel' && rows.length < t.max) {
-          target = { url: '', kind: 'image', alt: '' };
-          rows.push(target);
-        } else {
-          target = /** @type {Row} */ (rows[0]);
-        }
-      }
-      target.url = url;
-      target.kind = 'image';
-      renderRows();
-    }
-
-    function visibleRows() {
-      return type === 'carousel' ? rows : rows.slice(0, 1);
-    }
-
-    function renderRows() {
-      const t = TYPES[type];
-      while (type === 'carousel' && rows.length < t.min) rows.push({ url: '', kind: 'image', alt: '' });
-      const shown = visibleRows();
-      replace(mediaBox, ...shown.map((row, index) => {
-        if (!t.kinds.includes(row.kind)) row.kind = /** @type {'image' | 'video'} */ (t.kinds[0]);
-        const n = type === 'carousel' ? ` ${index + 1}` : '';
-        const tileBox = h('div', {}, preview(row, index));
-        const url = h('input', { type: 'url', name: 'media_url', value: row.url, placeholder: 'https://…', inputmode: 'url', autocomplete: 'off' });
-        url.addEventListener('input', () => { row.url = url.value; });
-        url.addEventListener('change', () => replace(tileBox, preview(row, index)));
-        const parts = [field(`Media URL${n}`, url)];
-        if (t.kinds.length > 1) {
-          const kind = select({ name: 'kind' }, [['image', 'Image'], ['video', 'Video']], row.kind);
-          kind.addEventListener('change', () => { row.kind = kind.value === 'video' ? 'video' : 'image'; renderRows(); });
-          parts.push(field(`Kind${n}`, kind));
-        }
-        if (t.alt && row.kind === 'image') {
-          const alt = h('input', { type: 'text', name: 'alt_text', value: row.alt, maxlength: MAX_ALT_TEXT_CHARS });
-          alt.addEventListener('input', () => { row.alt = alt.value; });
-          parts.push(field(`Alt text${n}`, alt, 'Describes the image for people who cannot see it.'));
-        }
-        const remove = type === 'carousel' && rows.length > t.min
-          ? h('button', { type: 'button', class: 'button button-small button-ghost-danger', onclick: () => { rows.splice(index, 1); renderRows(); } }, `Remove media${n}`)
-          : null;
-        return h('div', { class: 'media-row' }, tileBox, h('div', {}, ...parts, remove));
-      }));
-      addButton.hidden = type !== 'carousel' || rows.length >= t.max;
-    }
+    dialog.addEventListener('close', () => {
+      watcher.abort();
+      media.cancel();
+    });
+    ignoreStrayDrops(dialog);
 
     function renderCounters() {
       const c = countCaption(caption.value);
@@ -218,39 +124,31 @@ export function openComposer(ctx, account, onPublished) {
 
     function renderType() {
       const t = TYPES[type];
-      samples.hidden = !t.kinds.includes('image');
       captionField.hidden = !t.caption;
       reelOptions.hidden = type !== 'reel';
-      renderRows();
+      media.setType(type);
     }
 
     /** @returns {import('./api.js').PostRequest} */
     function request() {
       const t = TYPES[type];
       /** @type {import('./api.js').PostRequest} */
-      const body = {
-        type,
-        media: visibleRows().map((r) => {
-          /** @type {import('./api.js').MediaItem} */
-          const item = { url: r.url.trim(), kind: r.kind };
-          if (t.alt && r.kind === 'image' && r.alt.trim()) item.alt_text = r.alt.trim();
-          return item;
-        }),
-      };
+      const body = { type, media: media.items() };
       if (t.caption && caption.value.trim()) body.caption = caption.value;
-      if (type === 'reel') body.options = { share_to_feed: shareToFeed.checked };
+      if (type === 'reel') {
+        body.options = { share_to_feed: shareToFeed.checked };
+        const coverId = media.coverMediaId();
+        if (coverId) body.options.cover_media_id = coverId;
+      }
       if (scheduleToggle.checked && publishAt.value) body.publish_at = new Date(publishAt.value).toISOString();
       return body;
     }
 
     async function send() {
-      for (const box of [mediaError, captionError, scheduleError, formError]) box.replaceChildren();
+      for (const box of [captionError, scheduleError, formError]) box.replaceChildren();
       const t = TYPES[type];
+      if (!media.check()) return;
       const body = request();
-      if (body.media.some((m) => !m.url)) {
-        replace(mediaError, inlineError(t.max === 1 ? 'Add the media’s address, or use a sample.' : 'Fill in every media address, or remove the empty ones.'));
-        return;
-      }
       const problems = t.caption ? captionProblems(caption.value) : [];
       if (problems.length) {
         replace(captionError, inlineError(problems.join(' ')));
@@ -288,7 +186,7 @@ export function openComposer(ctx, account, onPublished) {
         const message = inlineError(describeError(error));
         if (CAPTION_CODES.has(code)) replace(captionError, message);
         else if (SCHEDULE_CODES.has(code)) replace(scheduleError, message);
-        else if (MEDIA_CODES.has(code)) replace(mediaError, message);
+        else if (MEDIA_CODES.has(code)) media.showError(message);
         else replace(formError, message);
       }
     }

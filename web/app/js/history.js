@@ -75,7 +75,7 @@ function postItem(ctx, account, post, signal) {
 
   function render() {
     const first = post.media[0];
-    const source = first && first.kind === 'image' ? previewSource(first.url) : null;
+    const source = first && first.kind === 'image' && first.url ? previewSource(first.url) : null;
     const thumb = source
       ? h('img', { class: 'tile', src: source, alt: first?.alt_text || '', width: 64, height: 64 })
       : h('div', { class: `tile${first?.kind === 'video' ? ' tile-video' : ''}`, 'aria-hidden': 'true' }, TYPE_LABEL[post.type]);
