@@ -138,7 +138,10 @@ async fn a_presigned_put_made_inside_lambda_needs_no_trace_header() {
     // other tests only gain a header that the adapter removes anyway.
     unsafe {
         std::env::set_var("AWS_LAMBDA_FUNCTION_NAME", "publish");
-        std::env::set_var("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793");
+        std::env::set_var(
+            "_X_AMZN_TRACE_ID",
+            "Root=1-5759e988-bd862e3fe1be46a994272793",
+        );
     }
     let files = files().await;
     let target = files
@@ -146,7 +149,8 @@ async fn a_presigned_put_made_inside_lambda_needs_no_trace_header() {
         .await
         .unwrap();
     assert!(
-        target.headers.iter().all(|(n, _)| n != "x-amzn-trace-id") && !target.url.to_ascii_lowercase().contains("x-amzn-trace-id"),
+        target.headers.iter().all(|(n, _)| n != "x-amzn-trace-id")
+            && !target.url.to_ascii_lowercase().contains("x-amzn-trace-id"),
         "{target:?}"
     );
 }

@@ -53,7 +53,10 @@ async fn main() {
         )
         .await;
     assert_eq!(declared.status, 201, "{declared:?}");
-    let url = declared.body["upload"]["url"].as_str().expect("url").to_owned();
+    let url = declared.body["upload"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
     let id = declared.body["id"].as_str().expect("id").to_owned();
 
     let started = Instant::now();
@@ -71,16 +74,27 @@ async fn main() {
 
     let started = Instant::now();
     let reel = server
-        .publish(&alice, &account, Some("bench-reel"), &json!({
-            "type": "reel", "media": [{"media_id": id, "kind": "video"}]
-        }))
+        .publish(
+            &alice,
+            &account,
+            Some("bench-reel"),
+            &json!({
+                "type": "reel", "media": [{"media_id": id, "kind": "video"}]
+            }),
+        )
         .await;
     assert_eq!(reel.body["status"], "published", "{reel:?}");
     let published = started.elapsed();
     let after_publish = peak_rss_kb(pid);
 
-    println!("video upload bench: {} MB MP4, serve (release) with the sandbox in process", SIZE / (1024 * 1024));
-    println!("  peak RSS idle (after connect): {:.1} MB", idle as f64 / 1024.0);
+    println!(
+        "video upload bench: {} MB MP4, serve (release) with the sandbox in process",
+        SIZE / (1024 * 1024)
+    );
+    println!(
+        "  peak RSS idle (after connect): {:.1} MB",
+        idle as f64 / 1024.0
+    );
     println!(
         "  peak RSS after the upload was taken and checked: {:.1} MB ({:.1} s)",
         after_upload as f64 / 1024.0,
@@ -94,6 +108,10 @@ async fn main() {
     let target_kb = 64 * 1024;
     println!(
         "  target: under 64 MB peak -> {}",
-        if after_publish < target_kb { "met" } else { "MISSED" }
+        if after_publish < target_kb {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
 }
