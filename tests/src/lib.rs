@@ -4,12 +4,14 @@
 //! beside it to travel in time.
 
 mod browser;
+mod cargo;
 mod flow;
 mod process;
 mod publishing;
 mod worker;
 
 pub use browser::{Consent, Form};
+pub use cargo::without_test_crate_env;
 pub use flow::{location, param};
 pub use process::{Server, igconnect_bin};
 pub use publishing::Answer;

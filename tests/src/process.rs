@@ -17,7 +17,7 @@ pub fn igconnect_bin() -> PathBuf {
             return PathBuf::from(p);
         }
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let status = Command::new(env!("CARGO"))
+        let status = crate::without_test_crate_env(&mut Command::new(env!("CARGO")))
             .args([
                 "build",
                 "--quiet",

@@ -104,7 +104,7 @@ fn release_zips() -> PathBuf {
     path.push(std::env::var_os("PATH").unwrap_or_default());
     run(
         "cargo lambda build --release",
-        Command::new(venv_tool("cargo-lambda"))
+        igconnect_blackbox::without_test_crate_env(&mut Command::new(venv_tool("cargo-lambda")))
             .args(["lambda", "build", "--quiet", "--release", "--x86-64"])
             .args(["--output-format", "zip"])
             .env("PATH", path),

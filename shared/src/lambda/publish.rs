@@ -101,8 +101,6 @@ pub(super) struct Clients {
     pub(super) store: Arc<DynamoStore>,
     pub(super) sealer: Arc<KmsSealer>,
     pub(super) graph: Arc<GraphClient>,
-    /// The media bucket (`IGC_MEDIA_BUCKET`); without one, posts take URLs only.
-    pub(super) files: Arc<dyn MediaFiles>,
 }
 
 pub(super) async fn clients(function: Function) -> Result<Clients, InitError> {
@@ -118,23 +116,29 @@ pub(super) async fn clients(function: Function) -> Result<Clients, InitError> {
     let store = Arc::new(DynamoStore::new(dynamodb, table(&settings, function)?));
     let sealer = Arc::new(KmsSealer::new(kms, key_id));
     let graph = Arc::new(GraphClient::new(settings.meta.clone()).map_err(InitError::Graph)?);
-    let files: Arc<dyn MediaFiles> = match &settings.media.bucket {
-        Some(bucket) => Arc::new(S3MediaFiles::new(aws_sdk_s3::Client::new(&aws), bucket)),
-        None => Arc::new(NoMediaFiles),
-    };
     Ok(Clients {
         settings,
         aws,
         store,
         sealer,
         graph,
-        files,
     })
+}
+
+/// The media bucket's files, for the two functions that touch them. Not part of
+/// [`clients`]: `refresh` and `insights` share that, and an S3 client built there links
+/// aws-sdk-s3 into their zips (about 1 MB each) for nothing.
+fn media_files(c: &Clients) -> Arc<dyn MediaFiles> {
+    match &c.settings.media.bucket {
+        Some(bucket) => Arc::new(S3MediaFiles::new(aws_sdk_s3::Client::new(&c.aws), bucket)),
+        None => Arc::new(NoMediaFiles),
+    }
 }
 
 /// `publish`: `POST`/`GET /v1/accounts/{id}/posts`, `GET`/`DELETE .../posts/{post_id}`.
 pub async fn publish() -> Result<Router, InitError> {
     let c = clients(Function::Publish).await?;
+    let files = media_files(&c);
     Ok(publish_router(
         &c.settings,
         PostsPorts {
@@ -149,7 +153,7 @@ pub async fn publish() -> Result<Router, InitError> {
             queue: c.store.clone(),
             upkeep: c.graph,
             media: c.store,
-            files: c.files,
+            files,
         },
     ))
 }
@@ -199,7 +203,8 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
     };
     let policy = policy(&c.settings);
     let media_policy = MediaPolicy::from_settings(&c.settings.media);
-    let c = &c;
+    let files = media_files(&c);
+    let (c, files) = (&c, &files);
     let (policy, media_policy) = (&policy, &media_policy);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {
@@ -220,7 +225,7 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
                 policy,
                 media: MediaDeps {
                     store: c.store.as_ref(),
-                    files: c.files.as_ref(),
+                    files: files.as_ref(),
                     clock: &SystemClock,
                     policy: media_policy,
                 },

@@ -11,7 +11,7 @@
 
 use igconnect::adapters::dynamodb::DynamoStore;
 use igconnect::conformance::moto;
-use igconnect_blackbox::{Consent, Form, igconnect_bin, param};
+use igconnect_blackbox::{Consent, Form, igconnect_bin, param, without_test_crate_env};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::future::Future;
@@ -125,7 +125,7 @@ impl Watch {
         let cargo_lambda = venv_tool("cargo-lambda");
         // Build first, so the first invoke does not wait on a compile (watch would start one
         // with `cargo run` and the invoke could time out).
-        let status = Command::new(env!("CARGO"))
+        let status = without_test_crate_env(&mut Command::new(env!("CARGO")))
             .args(["build", "--quiet"])
             .args(FUNCTIONS.iter().flat_map(|f| ["-p", f]))
             .current_dir(root())
@@ -142,6 +142,7 @@ impl Watch {
         path.push(":");
         path.push(std::env::var_os("PATH").unwrap_or_default());
         let mut cmd = Command::new(cargo_lambda);
+        without_test_crate_env(&mut cmd);
         cmd.args([
             "lambda",
             "watch",
