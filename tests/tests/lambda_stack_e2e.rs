@@ -29,7 +29,7 @@ use igconnect::domain::{AccountId, TenantId};
 use igconnect::ports::{AccountReader, RefreshQueue};
 use lambda::{
     Claims, FACEBOOK_SECRET, Functions, GatewayResponse, INSTAGRAM_SECRET, REDIRECT_URI, Sandbox,
-    by_username, connect, fixture, list_event, root, routed, venv_tool, with_body, with_claims,
+    by_username, connect, fixture, list_event, root, routed, with_body, with_claims,
 };
 use runtime_api::{Outcome, RuntimeApi};
 use serde_json::{Value, json};
@@ -97,17 +97,15 @@ fn run(what: &str, cmd: &mut Command) -> String {
 }
 
 /// The release zips, as `sam build` would package them (x86_64: the arm64 target cannot be
-/// installed here; docs/deploy.md). A no-op when `scripts/test` built them already.
+/// installed here; docs/deploy.md), by the script `scripts/test` runs before the tests, so
+/// this is a no-op there.
 fn release_zips() -> PathBuf {
-    let mut path = std::ffi::OsString::from(root().join(".venv/bin"));
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
     run(
-        "cargo lambda build --release",
-        igconnect_blackbox::without_test_crate_env(&mut Command::new(venv_tool("cargo-lambda")))
-            .args(["lambda", "build", "--quiet", "--release", "--x86-64"])
-            .args(["--output-format", "zip"])
-            .env("PATH", path),
+        "scripts/package-functions",
+        igconnect_blackbox::without_test_crate_env(&mut Command::new(
+            root().join("scripts/package-functions"),
+        ))
+        .current_dir(root()),
     );
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -517,7 +515,7 @@ fn workspace_functions() -> BTreeSet<String> {
 async fn the_template_deploys_on_moto_and_its_functions_run_a_login_a_list_a_publish_and_a_refresh()
 {
     let work = tempfile::tempdir().expect("work dir");
-    eprintln!("stack: building the release zips (cargo lambda build --release)");
+    eprintln!("stack: building the release zips (scripts/package-functions)");
     let zips = release_zips();
     eprintln!("stack: translating the template and creating it on moto");
     let secret = create_meta_secret().await;

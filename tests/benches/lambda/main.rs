@@ -1,5 +1,5 @@
 //! Benchmark (not a test) of the Lambda functions as they ship: for each function's
-//! `bootstrap.zip` (from `cargo lambda build --release --x86-64 --output-format zip`) it
+//! `bootstrap.zip` (from `scripts/package-functions`) it
 //! prints the zip size and the time from process start to the first poll of the runtime
 //! API (init: logging, configuration, the Meta secret, SDK configuration, clients, the
 //! connection warm-up), then, per warm invocation, the process CPU, the latency, the first
@@ -14,7 +14,7 @@
 //! invocations, less what the process spends idle over as long; peak RSS is `VmHWM` from
 //! `/proc/<pid>/status`.
 //!
-//! Run: `scripts/lambda-bench`, or after a `cargo lambda build` as above,
+//! Run: `scripts/lambda-bench`, or after `scripts/package-functions`,
 //! `cargo bench -p igconnect-blackbox --bench lambda`. Targets (issue 10): init under
 //! 10 ms, zip under 8 MB, `list` at most 0.15 ms CPU per warm invocation for a page of 1
 //! and 0.5 ms for a page of 100, peak RSS under 16 MB. Figures are recorded in
@@ -107,7 +107,7 @@ fn unpack(function: &str, dir: &Path) -> Result<(u64, PathBuf), String> {
         .map_err(|_| {
             format!(
                 "{} is missing: build the functions first with \
-                 `cargo lambda build --release --x86-64 --output-format zip` \
+                 `scripts/package-functions` \
                  (or run scripts/lambda-bench, which does both)",
                 zip.display()
             )
