@@ -314,10 +314,7 @@ async fn disconnect(args: Change) -> Result<(), String> {
     let clock = args.actor.clock();
     let store = stack.store.as_ref();
     let deps = DisconnectDeps {
-        access: AccessDeps {
-            accounts: store,
-            grants: store,
-        },
+        access: AccessDeps { accounts: store },
         removal: store,
         meta: &meta,
         clock: clock.as_ref(),

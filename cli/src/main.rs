@@ -1,8 +1,9 @@
 //! `igconnect`: the local stack (`serve`), the standalone Meta sandbox (`sandbox`) and
-//! operator commands (`token`).
+//! operator commands (`token`, `accounts`, `migrate`).
 
 mod accounts;
 mod data_dir;
+mod migrate;
 mod refresh;
 mod sandbox;
 mod serve;
@@ -41,6 +42,9 @@ enum Command {
     /// Operator commands on a tenant's accounts against the configured store: list, show,
     /// sync, disconnect, and import a connection from a token read on standard input.
     Accounts(accounts::AccountsArgs),
+    /// Move a DynamoDB table's items to the layout this release reads; run once after
+    /// deploying an upgrade (docs/dynamodb.md). Safe to run again.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Where local state lives; shared by the commands that read it.
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => worker::run(args).await,
             Command::Refresh(args) => refresh::run(args).await,
             Command::Accounts(args) => accounts::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
         }
     });
     match result {

@@ -95,15 +95,15 @@ pub fn events_line(delivered: &DeliveryReport) -> String {
     }
 }
 
-/// Delivers events as they appear: every second, backing off (up to 5 minutes) while the
-/// receiver fails, so a receiver that is down is not hammered and one that comes back gets
-/// everything it missed, in order.
-pub async fn deliver_forever(store: Arc<dyn Store>, sink: Arc<dyn EventSink>) {
-    let mut wait = Duration::from_secs(1);
+/// Delivers events as they appear: every `interval`, backing off (up to 5 minutes) while
+/// the receiver fails, so a receiver that is down is not hammered and one that comes back
+/// gets everything it missed, in order.
+pub async fn deliver_forever(store: Arc<dyn Store>, sink: Arc<dyn EventSink>, interval: Duration) {
+    let mut wait = interval;
     loop {
         tokio::time::sleep(wait).await;
         wait = match deliver_all(store.as_ref(), sink.as_ref()).await {
-            Ok(r) if r.failed == 0 => Duration::from_secs(1),
+            Ok(r) if r.failed == 0 => interval,
             Ok(_) => (wait * 2).min(Duration::from_secs(300)),
             Err(e) => {
                 tracing::error!(error = %e, "event delivery failed");

@@ -163,7 +163,6 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let sync = SyncState {
         auth: Arc::clone(&auth),
         accounts: store.clone(),
-        grants: store.clone(),
         tokens: store.clone(),
         queue: store.clone(),
         sealer: sealer.clone(),
@@ -184,7 +183,6 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         Arc::clone(&auth),
         igconnect::lambda::EngagementPorts {
             accounts: store.clone(),
-            grants: store.clone(),
             tokens: store.clone(),
             health: store.clone(),
             sealer: sealer.clone(),
@@ -226,12 +224,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         AccountsState {
             auth: Arc::clone(&auth),
             accounts: store.clone(),
-            grants: store.clone(),
         },
         ShareState {
             auth: Arc::clone(&auth),
             accounts: store.clone(),
-            grants: store.clone(),
             writer: store.clone(),
             audit: store.clone(),
             clock: clock.clone(),
@@ -241,7 +237,6 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         PostsState {
             auth,
             accounts: store.clone(),
-            grants: store.clone(),
             tokens: store.clone(),
             health: store.clone(),
             posts: store.clone(),
@@ -314,7 +309,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             "  events: logged (set IGC_WEBHOOK_URL and IGC_WEBHOOK_SECRET to receive them)"
         ),
     }
-    tokio::spawn(crate::refresh::deliver_forever(events_store, sink));
+    if settings.delivery_interval.is_zero() {
+        println!(
+            "  event delivery: off (IGC_DELIVERY_INTERVAL_MS=0); `igconnect refresh` delivers"
+        );
+    } else {
+        tokio::spawn(crate::refresh::deliver_forever(
+            events_store,
+            sink,
+            settings.delivery_interval,
+        ));
+    }
     tracing::info!(%addr, "listening");
 
     axum::serve(listener, app)

@@ -59,7 +59,6 @@ impl Worker {
     pub async fn pass(&self, budget: Duration) -> Result<(PassReport, ExpiryReport), String> {
         let deps = PublishDeps {
             accounts: self.store.as_ref(),
-            grants: self.store.as_ref(),
             tokens: self.store.as_ref(),
             health: self.store.as_ref(),
             posts: self.store.as_ref(),
@@ -169,7 +168,13 @@ pub async fn run(args: WorkerArgs) -> Result<(), String> {
         media_policy: MediaPolicy::from_settings(&settings.media),
     };
     if !args.once {
-        tokio::spawn(crate::refresh::deliver_forever(store, sink));
+        if !settings.delivery_interval.is_zero() {
+            tokio::spawn(crate::refresh::deliver_forever(
+                store,
+                sink,
+                settings.delivery_interval,
+            ));
+        }
         worker
             .run_forever(Duration::from_secs(args.interval_secs.max(1)))
             .await;

@@ -131,6 +131,11 @@ pub struct Settings {
     /// Between two passes of `serve`'s refresh loop (`IGC_REFRESH_INTERVAL_MS`, default
     /// 60000; zero turns it off).
     pub refresh_interval: std::time::Duration,
+    /// Between two looks at the outbox by `serve`'s event delivery
+    /// (`IGC_DELIVERY_INTERVAL_MS`, default 1000; zero turns it off, and `igconnect refresh`
+    /// delivers what is waiting). A receiver that fails is retried at twice the wait each
+    /// time, up to five minutes.
+    pub delivery_interval: std::time::Duration,
     /// Where events go on the local stack: a signed POST to this URL (`IGC_WEBHOOK_URL`),
     /// keyed with `IGC_WEBHOOK_SECRET` (required with the URL). Unset: events are logged.
     pub webhook: Option<(Url, SecretString)>,
@@ -311,6 +316,7 @@ impl Settings {
         let publish_wait = millis("IGC_PUBLISH_WAIT_MS", 5_000, 0..=20_000)?;
         let worker_interval = millis("IGC_WORKER_INTERVAL_MS", 5_000, 0..=60_000)?;
         let refresh_interval = millis("IGC_REFRESH_INTERVAL_MS", 60_000, 0..=3_600_000)?;
+        let delivery_interval = millis("IGC_DELIVERY_INTERVAL_MS", 1_000, 0..=60_000)?;
         let mut refresh = crate::domain::RefreshPolicy::default();
         if let Some(raw) = get("IGC_REFRESH_WINDOW") {
             refresh.window = span("IGC_REFRESH_WINDOW", &raw)?;
@@ -377,6 +383,7 @@ impl Settings {
             worker_interval,
             refresh,
             refresh_interval,
+            delivery_interval,
             webhook,
             event_bus,
             meta_webhook_verify_token: get("IGC_META_WEBHOOK_VERIFY_TOKEN").map(SecretString::from),

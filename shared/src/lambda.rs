@@ -40,8 +40,8 @@ use crate::http::{
     callback_routes, finish, initiate_routes, share_routes,
 };
 use crate::ports::{
-    AccessWriter, AccountReader, AccountWriter, AuditLog, Clock, GrantReader, Meta, MetaError,
-    OAuthStates, Sealer, SystemClock,
+    AccessWriter, AccountReader, AccountWriter, AuditLog, Clock, Meta, MetaError, OAuthStates,
+    Sealer, SystemClock,
 };
 use crate::service::ConnectPolicy;
 use crate::telemetry::{self, LogFormat};
@@ -275,27 +275,21 @@ pub fn callback_router(
     }))
 }
 
-/// The `list` function's router: readers of accounts and grants and an authenticator,
+/// The `list` function's router: the reader of accounts with their grants and an authenticator,
 /// nothing that reaches a token.
-pub fn list_router(
-    settings: &Settings,
-    accounts: Arc<dyn AccountReader>,
-    grants: Arc<dyn GrantReader>,
-) -> Router {
+pub fn list_router(settings: &Settings, accounts: Arc<dyn AccountReader>) -> Router {
     finish(accounts_routes(AccountsState {
         auth: authenticator(settings),
         accounts,
-        grants,
     }))
 }
 
 /// The ports of the `share` function: it changes access and reads the audit trail, and
 /// never reaches a token.
 pub struct SharePorts {
-    /// Reads the account a change is about, to decide the caller's permission on it.
+    /// Reads the account a change is about with its grants, to decide the caller's
+    /// permission on it.
     pub accounts: Arc<dyn AccountReader>,
-    /// Reads the caller's own grant (for that decision) and an account's grants.
-    pub grants: Arc<dyn GrantReader>,
     /// Writes grants, owner and member access, each with its audit entry.
     pub writer: Arc<dyn AccessWriter>,
     /// Reads the tenant's audit trail.
@@ -314,7 +308,6 @@ pub fn share_router(settings: &Settings, ports: SharePorts) -> Router {
     finish(share_routes(ShareState {
         auth: authenticator(settings),
         accounts: ports.accounts,
-        grants: ports.grants,
         writer: ports.writer,
         audit: ports.audit,
         clock: ports.clock,
@@ -451,7 +444,7 @@ pub async fn list() -> Result<Router, InitError> {
     warm::warm_up(vec![warm::dynamodb(&dynamodb)]).await;
     let store = DynamoStore::new(dynamodb, table(&settings, Function::List)?);
     let store = Arc::new(store);
-    Ok(list_router(&settings, store.clone(), store))
+    Ok(list_router(&settings, store))
 }
 
 /// `share` on AWS: DynamoDB (accounts, grants, audit entries; never a token), no KMS client;
@@ -468,7 +461,6 @@ pub async fn share() -> Result<Router, InitError> {
         &settings,
         SharePorts {
             accounts: store.clone(),
-            grants: store.clone(),
             writer: store.clone(),
             audit: store.clone(),
             clock: Arc::new(SystemClock),

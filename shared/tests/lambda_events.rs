@@ -103,7 +103,7 @@ fn callback_app(store: Arc<SqliteStore>) -> Router {
 }
 
 fn list_app(store: Arc<SqliteStore>) -> Router {
-    lambda::list_router(&settings(Function::List), store.clone(), store)
+    lambda::list_router(&settings(Function::List), store)
 }
 
 fn share_app(store: Arc<SqliteStore>) -> Router {
@@ -112,7 +112,6 @@ fn share_app(store: Arc<SqliteStore>) -> Router {
         &settings,
         lambda::SharePorts {
             accounts: store.clone(),
-            grants: store.clone(),
             writer: store.clone(),
             audit: store.clone(),
             clock: Arc::new(SystemClock),

@@ -233,7 +233,6 @@ impl App {
             &settings(),
             PostsPorts {
                 accounts: store.clone(),
-                grants: store.clone(),
                 tokens: store.clone(),
                 health: store.clone(),
                 posts: store.clone(),

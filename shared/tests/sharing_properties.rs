@@ -475,10 +475,7 @@ async fn step<S: Store>(
     op: &Op,
     log: &mut String,
 ) -> Result<(), String> {
-    let access = AccessDeps {
-        accounts: store,
-        grants: store,
-    };
+    let access = AccessDeps { accounts: store };
     let sharing = SharingDeps {
         access,
         writer: store,

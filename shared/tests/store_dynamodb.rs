@@ -246,7 +246,7 @@ async fn sealed_tokens_live_outside_the_tenant_partition() {
     );
     assert!(
         store
-            .delete_account(&t, &deleted.id, &audit)
+            .delete_account(&deleted, &audit)
             .await
             .expect("delete")
     );
@@ -386,4 +386,174 @@ async fn a_chunk_of_claims_gets_each_account_its_own_token() {
             Some(fixtures::sealed("token-3"))
         ]
     );
+}
+
+/// Writes a grant the way the first layout did: `GRANT#<account>#<user>`.
+async fn legacy_grant(
+    table: &str,
+    account: &igconnect::domain::AccountId,
+    user: &str,
+    permission: &str,
+) {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    moto::dynamodb_client()
+        .put_item()
+        .table_name(table)
+        .item("pk", V::S("TENANT#tenant-a".into()))
+        .item("sk", V::S(format!("GRANT#{account}#{user}")))
+        .item("entity", V::S("grant".into()))
+        .item("account_id", V::S(account.to_string()))
+        .item("user_id", V::S(user.into()))
+        .item("permission", V::S(permission.into()))
+        .item("granted_by", V::S("auth0|owner-1".into()))
+        .item("granted_at", V::N("1700000000000".into()))
+        .send()
+        .await
+        .expect("legacy grant");
+}
+
+/// Grants of the first layout are not read (members see less, never more) until
+/// `move_legacy_grants` puts them beside their accounts; a grant given since the upgrade
+/// wins over the old one, a grant removed since the upgrade does not come back, the grants
+/// of a deleted account are dropped, and a second run finds nothing.
+#[tokio::test]
+async fn legacy_grants_move_beside_their_accounts_once() {
+    use igconnect::adapters::dynamodb::{DynamoStore, GrantMove};
+    use igconnect::conformance::fixtures;
+    use igconnect::domain::{AuditEvent, PageRequest, Permission};
+    use igconnect::ports::{AccessWriter, AccountReader, AccountRemoval, AccountWriter};
+
+    let store = moto::dynamo_store().await;
+    let t = fixtures::tenant("tenant-a");
+    let mut accounts = Vec::new();
+    for n in 1..=4 {
+        accounts.push(
+            store
+                .save_connection(
+                    &fixtures::connection(&t, &format!("1784140000000000{n}")),
+                    &fixtures::sealed("x"),
+                )
+                .await
+                .expect("save"),
+        );
+    }
+    let [moved, replaced, revoked, deleted] = &accounts[..] else {
+        unreachable!("four accounts")
+    };
+    legacy_grant(store.table(), &moved.id, "auth0|mike", "publish").await;
+    legacy_grant(store.table(), &moved.id, "auth0|sarah", "view").await;
+    legacy_grant(store.table(), &replaced.id, "auth0|mike", "manage").await;
+    legacy_grant(store.table(), &revoked.id, "auth0|mike", "manage").await;
+    legacy_grant(store.table(), &deleted.id, "auth0|mike", "view").await;
+
+    let page = PageRequest::parse(None, None).expect("page");
+    let before = store
+        .list_accounts_with_grants(&t, &page)
+        .await
+        .expect("list");
+    assert!(before.items.iter().all(|a| a.grants.is_empty()));
+
+    // Since the upgrade: a new grant on one account, a grant given then removed on another,
+    // and a deleted account.
+    let newer = fixtures::grant("auth0|mike", Permission::View);
+    store
+        .put_grant(replaced, &newer, &fixtures::grant_set(replaced, &newer))
+        .await
+        .expect("grant");
+    let given = fixtures::grant("auth0|mike", Permission::Publish);
+    store
+        .put_grant(revoked, &given, &fixtures::grant_set(revoked, &given))
+        .await
+        .expect("grant");
+    let removal = fixtures::audit(
+        revoked,
+        "auth0|owner-1",
+        AuditEvent::GrantRemoved {
+            user_id: given.user_id.clone(),
+            permission: given.permission,
+        },
+    );
+    assert!(
+        store
+            .delete_grant(revoked, &given.user_id, &removal)
+            .await
+            .expect("remove")
+    );
+    let gone = fixtures::audit(
+        deleted,
+        "auth0|owner-1",
+        AuditEvent::Disconnected {
+            username: "gone".into(),
+            revoked_at_meta: false,
+        },
+    );
+    assert!(store.delete_account(deleted, &gone).await.expect("delete"));
+
+    // The move needs a scan, which the audited request-path client refuses.
+    let operator = DynamoStore::new(moto::dynamodb_client(), store.table());
+    let mut pages = 0;
+    let done = operator
+        .move_legacy_grants(|_| pages += 1)
+        .await
+        .expect("move");
+    assert!(pages >= 1, "progress is reported");
+    // Five old grants were written; the removal since the upgrade took one with it.
+    assert_eq!(
+        done,
+        GrantMove {
+            seen: 4,
+            moved: 2,
+            superseded: 1,
+            orphaned: 1,
+        }
+    );
+
+    let after = store
+        .list_accounts_with_grants(&t, &page)
+        .await
+        .expect("list");
+    let grants_of = |id: &igconnect::domain::AccountId| {
+        after
+            .items
+            .iter()
+            .find(|a| a.account.id == *id)
+            .map(|a| {
+                a.grants
+                    .iter()
+                    .map(|g| (g.user_id.to_string(), g.permission))
+                    .collect::<Vec<_>>()
+            })
+            .expect("listed")
+    };
+    assert_eq!(
+        grants_of(&moved.id),
+        [
+            ("auth0|mike".to_owned(), Permission::Publish),
+            ("auth0|sarah".to_owned(), Permission::View)
+        ]
+    );
+    assert_eq!(
+        grants_of(&replaced.id),
+        [("auth0|mike".to_owned(), Permission::View)]
+    );
+    assert!(
+        grants_of(&revoked.id).is_empty(),
+        "a removed grant stays removed"
+    );
+    assert_eq!(after.items.len(), 3);
+
+    let again = operator.move_legacy_grants(|_| {}).await.expect("again");
+    assert_eq!(again, GrantMove::default());
+    let legacy_left = moto::dynamodb_client()
+        .scan()
+        .table_name(store.table())
+        .filter_expression("begins_with(sk, :g)")
+        .expression_attribute_values(
+            ":g",
+            aws_sdk_dynamodb::types::AttributeValue::S("GRANT#".into()),
+        )
+        .send()
+        .await
+        .expect("scan");
+    assert_eq!(legacy_left.count(), 0);
 }

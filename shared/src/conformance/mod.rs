@@ -62,6 +62,8 @@ macro_rules! store_conformance {
                 update_access_changes_owner_and_member_access,
                 update_access_on_a_stale_version_is_a_conflict,
                 reconnect_keeps_owner_member_access_and_grants,
+                listing_with_grants_agrees_with_listing_and_grants_apart,
+                an_account_reads_with_exactly_its_own_grants,
                 post_fields_round_trip_exactly,
                 insert_with_a_used_key_returns_the_existing_post,
                 the_same_key_on_another_account_or_tenant_is_another_post,

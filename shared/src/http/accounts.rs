@@ -142,7 +142,6 @@ impl AccountsState {
     pub(super) fn access(&self) -> AccessDeps<'_> {
         AccessDeps {
             accounts: self.accounts.as_ref(),
-            grants: self.grants.as_ref(),
         }
     }
 }
@@ -177,7 +176,6 @@ pub async fn sync(
 ) -> ApiResult<Json<AccountView>> {
     let access = AccessDeps {
         accounts: s.accounts.as_ref(),
-        grants: s.grants.as_ref(),
     };
     let deps = service::RefreshDeps {
         queue: s.queue.as_ref(),

@@ -22,7 +22,6 @@ impl EngagementState {
         EngagementDeps {
             access: service::AccessDeps {
                 accounts: self.accounts.as_ref(),
-                grants: self.grants.as_ref(),
             },
             tokens: self.tokens.as_ref(),
             health: self.health.as_ref(),

@@ -22,7 +22,7 @@ pub use problem::{ApiResult, Problem};
 use crate::domain::MetricCatalog;
 use crate::ports::{
     AccessWriter, AccountHealth, AccountReader, AccountRemoval, AccountWriter, AuditLog, Clock,
-    DeletionRequests, GrantReader, Meta, OAuthStates, PostStore, Publisher, Sealer, TokenReader,
+    DeletionRequests, Meta, OAuthStates, PostStore, Publisher, Sealer, TokenReader,
 };
 use crate::ports::{EngagementGraph, InsightSnapshots, RefreshQueue, TokenUpkeep, UpkeepGraph};
 use crate::ports::{MediaFiles, MediaStore};
@@ -103,13 +103,12 @@ pub struct CallbackState {
     pub clock: Arc<dyn Clock>,
 }
 
-/// What the account listing needs: readers of accounts and grants, nothing that touches
-/// tokens.
+/// What the account listing needs: the reader of accounts (with their grants), nothing that
+/// touches tokens.
 #[derive(Clone)]
 pub struct AccountsState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
 }
 
 /// What sharing needs: it changes grants, ownership and member access (with their audit
@@ -118,7 +117,6 @@ pub struct AccountsState {
 pub struct ShareState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub writer: Arc<dyn AccessWriter>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
@@ -134,7 +132,6 @@ pub struct ShareState {
 pub struct SyncState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub tokens: Arc<dyn TokenReader>,
     pub queue: Arc<dyn RefreshQueue>,
     pub sealer: Arc<dyn Sealer>,
@@ -155,7 +152,6 @@ impl FromRef<SyncState> for Arc<Authenticator> {
 pub struct PostsState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub tokens: Arc<dyn TokenReader>,
     pub health: Arc<dyn AccountHealth>,
     pub posts: Arc<dyn PostStore>,
@@ -177,7 +173,6 @@ pub struct PostsState {
 pub struct EngagementState {
     pub auth: Arc<Authenticator>,
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub tokens: Arc<dyn TokenReader>,
     pub health: Arc<dyn AccountHealth>,
     pub sealer: Arc<dyn Sealer>,

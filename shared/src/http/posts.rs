@@ -21,7 +21,6 @@ impl PostsState {
     fn deps(&self) -> PublishDeps<'_> {
         PublishDeps {
             accounts: self.accounts.as_ref(),
-            grants: self.grants.as_ref(),
             tokens: self.tokens.as_ref(),
             health: self.health.as_ref(),
             posts: self.posts.as_ref(),

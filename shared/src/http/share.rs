@@ -19,7 +19,6 @@ impl ShareState {
     fn access(&self) -> AccessDeps<'_> {
         AccessDeps {
             accounts: self.accounts.as_ref(),
-            grants: self.grants.as_ref(),
         }
     }
 

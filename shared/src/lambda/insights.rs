@@ -9,8 +9,8 @@ use crate::config::Settings;
 use crate::domain::MetricCatalog;
 use crate::http::{Authenticator, EngagementState, engagement_routes, finish};
 use crate::ports::{
-    AccountHealth, AccountReader, AuditLog, Clock, EngagementGraph, GrantReader, InsightSnapshots,
-    PostStore, Sealer, SystemClock, TokenReader,
+    AccountHealth, AccountReader, AuditLog, Clock, EngagementGraph, InsightSnapshots, PostStore,
+    Sealer, SystemClock, TokenReader,
 };
 use crate::service::InsightCache;
 use axum::Router;
@@ -19,7 +19,6 @@ use std::sync::Arc;
 /// What the insight and comment routes are wired to.
 pub struct EngagementPorts {
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub tokens: Arc<dyn TokenReader>,
     pub health: Arc<dyn AccountHealth>,
     pub sealer: Arc<dyn Sealer>,
@@ -41,7 +40,6 @@ pub fn insights_router(
     engagement_routes(EngagementState {
         auth,
         accounts: ports.accounts,
-        grants: ports.grants,
         tokens: ports.tokens,
         health: ports.health,
         sealer: ports.sealer,
@@ -63,7 +61,6 @@ pub async fn insights() -> Result<Router, InitError> {
         authenticator(&settings),
         EngagementPorts {
             accounts: store.clone(),
-            grants: store.clone(),
             tokens: store.clone(),
             health: store.clone(),
             sealer,

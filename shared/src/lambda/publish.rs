@@ -11,8 +11,8 @@ use crate::config::Settings;
 use crate::domain::MetricCatalog;
 use crate::http::{PostsState, SyncState, finish, posts_routes, sync_routes};
 use crate::ports::{
-    AccountHealth, AccountReader, Clock, GrantReader, MediaFiles, MediaStore, NoMediaFiles,
-    PostStore, Publisher, RefreshQueue, Sealer, SystemClock, TokenReader, UpkeepGraph,
+    AccountHealth, AccountReader, Clock, MediaFiles, MediaStore, NoMediaFiles, PostStore,
+    Publisher, RefreshQueue, Sealer, SystemClock, TokenReader, UpkeepGraph,
 };
 use crate::service::{
     MediaDeps, MediaPolicy, PassPolicy, PublishDeps, PublishPolicy, expire_media, work_once,
@@ -30,7 +30,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// What the post routes are wired to.
 pub struct PostsPorts {
     pub accounts: Arc<dyn AccountReader>,
-    pub grants: Arc<dyn GrantReader>,
     pub tokens: Arc<dyn TokenReader>,
     pub health: Arc<dyn AccountHealth>,
     pub posts: Arc<dyn PostStore>,
@@ -60,7 +59,6 @@ pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
     let sync = sync_routes(SyncState {
         auth: Arc::clone(&auth),
         accounts: ports.accounts.clone(),
-        grants: ports.grants.clone(),
         tokens: ports.tokens.clone(),
         queue: ports.queue,
         sealer: ports.sealer.clone(),
@@ -76,7 +74,6 @@ pub fn publish_router(settings: &Settings, ports: PostsPorts) -> Router {
         posts_routes(PostsState {
             auth,
             accounts: ports.accounts,
-            grants: ports.grants,
             tokens: ports.tokens,
             health: ports.health,
             posts: ports.posts,
@@ -143,7 +140,6 @@ pub async fn publish() -> Result<Router, InitError> {
         &c.settings,
         PostsPorts {
             accounts: c.store.clone(),
-            grants: c.store.clone(),
             tokens: c.store.clone(),
             health: c.store.clone(),
             posts: c.store.clone(),
@@ -215,7 +211,6 @@ pub async fn publish_worker() -> Result<(), lambda_runtime::Error> {
             );
             let deps = PublishDeps {
                 accounts: c.store.as_ref(),
-                grants: c.store.as_ref(),
                 tokens: c.store.as_ref(),
                 health: c.store.as_ref(),
                 posts: c.store.as_ref(),

@@ -144,11 +144,12 @@ pub trait AccountRemoval: Send + Sync {
 
     /// Deletes the account, its sealed token, its grants, its posts and its daily metrics,
     /// makes the media its posts named due for expiry at `audit.at` (their files go at the
-    /// next expiry pass), and writes `audit` (which stays). `false`, and nothing written, when it does not exist.
+    /// next expiry pass), and writes `audit` (which stays). `false`, and nothing written, when
+    /// it does not exist (any more). Takes the account as the caller read it (deciding who
+    /// may delete it needed that read already), so the store reads it no second time.
     async fn delete_account(
         &self,
-        tenant: &TenantId,
-        id: &AccountId,
+        account: &Account,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
 }

@@ -31,7 +31,7 @@ pub use meta::{
 pub use publisher::{ContainerStatus, GraphAccount, PublishedMedia, Publisher, PublishingLimit};
 pub use sealer::{EncryptionContext, Purpose, SealError, SealedSecret, Sealer};
 pub use store::{
-    AccessWriter, AccountHealth, AccountReader, AccountWriter, AuditLog, GrantReader, OAuthStates,
-    PostInsert, PostQueue, PostStore, Store, StoreError, TokenReader,
+    AccessWriter, AccountHealth, AccountReader, AccountWithGrants, AccountWriter, AuditLog,
+    GrantReader, OAuthStates, PostInsert, PostQueue, PostStore, Store, StoreError, TokenReader,
 };
 pub use upkeep::{TokenHealth, TokenUpkeep, UpkeepGraph};

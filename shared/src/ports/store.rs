@@ -55,6 +55,29 @@ pub trait AccountReader: Send + Sync {
         tenant: &TenantId,
         page: &PageRequest,
     ) -> Result<Page<Account>, StoreError>;
+
+    /// The page [`list_accounts`](Self::list_accounts) answers, each account with every
+    /// grant on it (by user id): the account list's read, one round trip on DynamoDB.
+    async fn list_accounts_with_grants(
+        &self,
+        tenant: &TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<AccountWithGrants>, StoreError>;
+
+    /// One account with every grant on it (by user id), as one read: what deciding the
+    /// caller's permission and showing a manager the account's grants need.
+    async fn get_account_with_grants(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> Result<Option<AccountWithGrants>, StoreError>;
+}
+
+/// An account and every grant on it, ordered by user id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountWithGrants {
+    pub account: Account,
+    pub grants: Vec<Grant>,
 }
 
 /// Writing what a login produced.

@@ -3,16 +3,13 @@
 //! they need.
 
 use super::ServiceError;
-use crate::domain::{
-    Account, AccountId, Caller, Denied, Grant, Permission, permission_of, require,
-};
-use crate::ports::{AccountReader, GrantReader};
+use crate::domain::{Account, AccountId, Caller, Denied, Permission, permission_of, require};
+use crate::ports::{AccountReader, AccountWithGrants};
 
-/// What deciding access needs: the account and the caller's grant, never a token.
+/// What deciding access needs: the account and its grants, never a token.
 #[derive(Clone, Copy)]
 pub struct AccessDeps<'a> {
     pub accounts: &'a dyn AccountReader,
-    pub grants: &'a dyn GrantReader,
 }
 
 impl From<Denied> for ServiceError {
@@ -33,31 +30,34 @@ pub async fn authorize(
     id: &str,
     needed: Permission,
 ) -> Result<(Account, Permission), ServiceError> {
-    let id = AccountId::parse(id).map_err(|_| ServiceError::AccountNotFound)?;
-    let account = deps
-        .accounts
-        .get_account(&caller.tenant, &id)
-        .await?
-        .ok_or(ServiceError::AccountNotFound)?;
-    let grant = deps
-        .grants
-        .grant(&caller.tenant, &account.id, &caller.user)
-        .await?
-        .map(|g| g.permission);
-    let permission = require(permission_of(caller, &account, grant), needed)?;
-    Ok((account, permission))
+    let (found, permission) = authorize_with_grants(deps, caller, id, needed).await?;
+    Ok((found.account, permission))
 }
 
-/// Every grant on `account`, ordered by user id.
-pub(crate) async fn account_grants(
+/// [`authorize`], keeping every grant on the account (by user id), which the same read
+/// brought: for answers that show a manager who was given what.
+pub async fn authorize_with_grants(
     deps: AccessDeps<'_>,
-    account: &Account,
-) -> Result<Vec<Grant>, ServiceError> {
-    Ok(deps
-        .grants
-        .grants_on(&account.tenant, std::slice::from_ref(&account.id))
+    caller: &Caller,
+    id: &str,
+    needed: Permission,
+) -> Result<(AccountWithGrants, Permission), ServiceError> {
+    let id = AccountId::parse(id).map_err(|_| ServiceError::AccountNotFound)?;
+    let found = deps
+        .accounts
+        .get_account_with_grants(&caller.tenant, &id)
         .await?
-        .into_iter()
-        .map(|(_, g)| g)
-        .collect())
+        .ok_or(ServiceError::AccountNotFound)?;
+    let permission = require(own_permission(caller, &found), needed)?;
+    Ok((found, permission))
+}
+
+/// The caller's permission on an account read with its grants, if they may view it.
+pub(crate) fn own_permission(caller: &Caller, found: &AccountWithGrants) -> Option<Permission> {
+    let own = found
+        .grants
+        .iter()
+        .find(|g| g.user_id == caller.user)
+        .map(|g| g.permission);
+    permission_of(caller, &found.account, own)
 }

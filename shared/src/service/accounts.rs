@@ -1,12 +1,10 @@
 //! Reading connected accounts, each with the caller's permission on it. Takes an
-//! [`AccountReader`] and a [`GrantReader`]: this path cannot reach a token or the Sealer.
+//! [`AccountReader`](crate::ports::AccountReader), which reads accounts with their grants:
+//! this path cannot reach a token or the Sealer.
 
 use super::ServiceError;
-use super::access::{AccessDeps, account_grants, authorize};
-use crate::domain::{
-    Account, AccountId, Caller, Cursor, Grant, Page, PageRequest, Permission, permission_of,
-};
-use std::collections::HashMap;
+use super::access::{AccessDeps, authorize_with_grants, own_permission};
+use crate::domain::{Account, Caller, Cursor, Grant, Page, PageRequest, Permission};
 
 /// An account as one caller sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,27 +46,19 @@ pub async fn list_accounts(
         };
         let found = deps
             .accounts
-            .list_accounts(&caller.tenant, &request)
+            .list_accounts_with_grants(&caller.tenant, &request)
             .await?;
-        let ids: Vec<AccountId> = found.items.iter().map(|a| a.id.clone()).collect();
-        let mut grants: HashMap<AccountId, Vec<Grant>> = HashMap::new();
-        if !ids.is_empty() {
-            for (account, grant) in deps.grants.grants_on(&caller.tenant, &ids).await? {
-                grants.entry(account).or_default().push(grant);
-            }
-        }
         let count = found.items.len();
-        for (i, account) in found.items.into_iter().enumerate() {
-            let on_account = grants.remove(&account.id).unwrap_or_default();
-            let own = on_account
-                .iter()
-                .find(|g| g.user_id == caller.user)
-                .map(|g| g.permission);
-            let Some(permission) = permission_of(caller, &account, own) else {
+        for (i, listed) in found.items.into_iter().enumerate() {
+            let Some(permission) = own_permission(caller, &listed) else {
                 continue;
             };
-            let cursor = Cursor::after(&account.id);
-            visible.push(VisibleAccount::new(account, permission, on_account));
+            let cursor = Cursor::after(&listed.account.id);
+            visible.push(VisibleAccount::new(
+                listed.account,
+                permission,
+                listed.grants,
+            ));
             if visible.len() == limit {
                 // Full: the next page resumes after this account, if anything follows it.
                 let more = i + 1 < count || found.next.is_some();
@@ -97,11 +87,6 @@ pub async fn get_account(
     caller: &Caller,
     id: &str,
 ) -> Result<VisibleAccount, ServiceError> {
-    let (account, permission) = authorize(deps, caller, id, Permission::View).await?;
-    let grants = if permission == Permission::Manage {
-        account_grants(deps, &account).await?
-    } else {
-        Vec::new()
-    };
-    Ok(VisibleAccount::new(account, permission, grants))
+    let (found, permission) = authorize_with_grants(deps, caller, id, Permission::View).await?;
+    Ok(VisibleAccount::new(found.account, permission, found.grants))
 }

@@ -90,11 +90,7 @@ async fn disconnect(
             revoked_at_meta,
         },
     );
-    if deps
-        .removal
-        .delete_account(&account.tenant, &account.id, &audit)
-        .await?
-    {
+    if deps.removal.delete_account(&account, &audit).await? {
         Ok(Disconnected {
             account,
             revoked_at_meta,

@@ -100,10 +100,7 @@ pub async fn request_data_deletion(
             now,
             AuditEvent::DataDeleted {},
         );
-        if removal
-            .delete_account(&account.tenant, &account.id, &audit)
-            .await?
-        {
+        if removal.delete_account(&account, &audit).await? {
             deletion.accounts_deleted += 1;
         }
     }

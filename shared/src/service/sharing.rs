@@ -2,13 +2,12 @@
 //! who manage the account may change any of it; every change lands with its audit entry.
 
 use super::ServiceError;
-use super::access::{AccessDeps, account_grants, authorize};
+use super::access::{AccessDeps, authorize_with_grants, own_permission};
 use super::accounts::VisibleAccount;
 use crate::domain::{
-    Account, AuditEntry, AuditEvent, Caller, Grant, MemberAccess, Owner, Permission, UserId,
-    permission_of,
+    AuditEntry, AuditEvent, Caller, Grant, MemberAccess, Owner, Permission, UserId,
 };
-use crate::ports::{AccessWriter, Clock};
+use crate::ports::{AccessWriter, AccountWithGrants, Clock};
 
 /// What changing access needs.
 #[derive(Clone, Copy)]
@@ -24,8 +23,8 @@ pub async fn list_grants(
     caller: &Caller,
     account_id: &str,
 ) -> Result<Vec<Grant>, ServiceError> {
-    let (account, _) = authorize(deps, caller, account_id, Permission::Manage).await?;
-    account_grants(deps, &account).await
+    let (found, _) = authorize_with_grants(deps, caller, account_id, Permission::Manage).await?;
+    Ok(found.grants)
 }
 
 fn user_id(raw: &str) -> Result<UserId, ServiceError> {
@@ -51,18 +50,19 @@ pub async fn set_grant(
     permission: Permission,
 ) -> Result<Grant, ServiceError> {
     let user = user_id(user)?;
-    let (account, _) = authorize(deps.access, caller, account_id, Permission::Manage).await?;
+    let (found, _) =
+        authorize_with_grants(deps.access, caller, account_id, Permission::Manage).await?;
+    let account = found.account;
     if matches!(&account.owner, Owner::User { user_id } if *user_id == user) {
         return Err(ServiceError::invalid(
             "grantee_is_owner",
             "this user owns the account and already manages it",
         ));
     }
-    let previous = deps
-        .access
+    let previous = found
         .grants
-        .grant(&caller.tenant, &account.id, &user)
-        .await?
+        .iter()
+        .find(|g| g.user_id == user)
         .map(|g| g.permission);
     let now = deps.clock.now();
     let grant = Grant {
@@ -100,12 +100,13 @@ pub async fn remove_grant(
     user: &str,
 ) -> Result<(), ServiceError> {
     let user = user_id(user)?;
-    let (account, _) = authorize(deps.access, caller, account_id, Permission::Manage).await?;
-    let existing = deps
-        .access
+    let (found, _) =
+        authorize_with_grants(deps.access, caller, account_id, Permission::Manage).await?;
+    let account = found.account;
+    let existing = found
         .grants
-        .grant(&caller.tenant, &account.id, &user)
-        .await?
+        .into_iter()
+        .find(|g| g.user_id == user)
         .ok_or_else(grant_not_found)?;
     let audit = AuditEntry::new(
         &caller.tenant,
@@ -154,7 +155,9 @@ pub async fn update_account(
             "nothing to change: send owner and/or member_access",
         ));
     }
-    let (account, _) = authorize(deps.access, caller, account_id, Permission::Manage).await?;
+    let (found, _) =
+        authorize_with_grants(deps.access, caller, account_id, Permission::Manage).await?;
+    let (account, grants) = (found.account, found.grants);
     let now = deps.clock.now();
     let mut updated = account.clone();
     let mut events = Vec::new();
@@ -198,21 +201,12 @@ pub async fn update_account(
         tracing::info!(tenant = %caller.tenant, account = %account.id, "account access changed");
         updated
     };
-    // The caller may have just given the account away: answer with what they have now.
-    visible_to(deps.access, caller, current).await
-}
-
-/// The account as `caller` sees it now, or `None` when they no longer may view it.
-async fn visible_to(
-    deps: AccessDeps<'_>,
-    caller: &Caller,
-    account: Account,
-) -> Result<Option<VisibleAccount>, ServiceError> {
-    let grants = account_grants(deps, &account).await?;
-    let own = grants
-        .iter()
-        .find(|g| g.user_id == caller.user)
-        .map(|g| g.permission);
-    Ok(permission_of(caller, &account, own)
-        .map(|permission| VisibleAccount::new(account, permission, grants)))
+    // The caller may have just given the account away: answer with what they have now. The
+    // change leaves grants alone, so those read with the account still hold.
+    let now_seen = AccountWithGrants {
+        account: current,
+        grants,
+    };
+    Ok(own_permission(caller, &now_seen)
+        .map(|permission| VisibleAccount::new(now_seen.account, permission, now_seen.grants)))
 }

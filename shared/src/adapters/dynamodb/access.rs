@@ -3,13 +3,14 @@
 //! and its audit entries. A permission decided on stale ownership therefore never lands,
 //! and the trail holds exactly the changes that did.
 
-use super::items::{self, Item, PK, SK, VERSION, n};
+use super::items::{self, PK, SK, VERSION, n, s};
 use super::writes::{Outcome, built};
 use super::{DynamoStore, projection, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, Grant, TenantId, UserId};
 use crate::ports::{AccessWriter, GrantReader, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use futures_util::future::try_join_all;
 use std::collections::BTreeSet;
 
 impl DynamoStore {
@@ -28,34 +29,40 @@ impl DynamoStore {
             .build())
     }
 
-    /// One page of grant items in a key range of the tenant's partition.
-    async fn grant_items(
+    /// Every grant on `account`, from its grants' key prefix.
+    async fn grants_of(
         &self,
         tenant: &TenantId,
-        first: &AccountId,
-        last: &AccountId,
-        start: Option<Item>,
-    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
-        let (from, to) = items::grants_between(first, last);
+        account: &AccountId,
+    ) -> Result<Vec<(AccountId, Grant)>, StoreError> {
         let (expression, mut names) = projection(items::GRANT_ATTRIBUTES);
         names.insert("#pk".into(), PK.into());
         names.insert("#sk".into(), SK.into());
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", items::tenant_pk(tenant))
-            .expression_attribute_values(":from", from)
-            .expression_attribute_values(":to", to)
-            .projection_expression(expression)
-            .set_expression_attribute_names(Some(names))
-            .set_exclusive_start_key(start)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok((out.items.unwrap_or_default(), out.last_evaluated_key))
+        let mut grants = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_values(":pk", items::tenant_pk(tenant))
+                .expression_attribute_values(":prefix", s(items::grants_of(account)))
+                .projection_expression(&expression)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                grants.push(items::grant_from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(grants),
+            }
+        }
     }
 }
 
@@ -81,31 +88,12 @@ impl GrantReader for DynamoStore {
         tenant: &TenantId,
         accounts: &[AccountId],
     ) -> Result<Vec<(AccountId, Grant)>, StoreError> {
-        // Listing asks for a page of accounts, a contiguous run of ids: one query over the
-        // key range from the first to the last reads exactly their grants. Accounts asked
-        // out of a run cost only the grants in between, which are filtered out here.
+        // One query per account, side by side: the list and access decisions read grants
+        // with their accounts (`account_reads.rs`); this serves the operator commands.
         let wanted: BTreeSet<&AccountId> = accounts.iter().collect();
-        let (Some(first), Some(last)) = (wanted.first(), wanted.last()) else {
-            return Ok(Vec::new());
-        };
-        let mut grants = Vec::new();
-        let mut start = None;
-        loop {
-            let (found, more) = self.grant_items(tenant, first, last, start).await?;
-            for item in &found {
-                let (account, grant) = items::grant_from_item(item)?;
-                if wanted.contains(&account) {
-                    grants.push((account, grant));
-                }
-            }
-            match more {
-                Some(key) => start = Some(key),
-                None => break,
-            }
-        }
-        // Key order already is account then user; sorting keeps the promise explicit.
-        grants.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| x.user_id.cmp(&y.user_id)));
-        Ok(grants)
+        let found = try_join_all(wanted.iter().map(|a| self.grants_of(tenant, a))).await?;
+        // Each query answers in user order, and the set is in account order.
+        Ok(found.into_iter().flatten().collect())
     }
 }
 
@@ -147,10 +135,21 @@ impl AccessWriter for DynamoStore {
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .build();
+        // A grant of the first layout not yet moved goes too, or the move would bring a
+        // revoked grant back (docs/dynamodb.md, "Moving grants beside their accounts").
+        let legacy = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(items::legacy_grant_key(
+                &account.tenant,
+                &account.id,
+                user,
+            )))
+            .build();
         let writes = vec![
             self.version_check(account)?,
             TransactWriteItem::builder().delete(built(delete)?).build(),
             self.put_audit(audit)?,
+            TransactWriteItem::builder().delete(built(legacy)?).build(),
         ];
         match self.transact(writes).await? {
             Outcome::Written => Ok(true),

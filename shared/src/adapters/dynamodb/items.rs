@@ -22,7 +22,8 @@ pub(super) use audit::{
 };
 pub(super) use deletion::{deletion_from_item, deletion_item, deletion_key};
 pub(super) use grant::{
-    GRANT_ATTRIBUTES, grant_from_item, grant_item, grant_key, grants_between, grants_of,
+    GRANT_ATTRIBUTES, LEGACY_GRANT_PREFIX, account_range, after_account, grant_from_item,
+    grant_item, grant_key, grants_of, is_grant, legacy_grant_key,
 };
 pub(super) use insights::{
     INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
@@ -96,8 +97,19 @@ pub(super) fn due_order(at: DateTime<Utc>, ids: &[&str]) -> AttributeValue {
     s(key)
 }
 
+const TENANT_PREFIX: &str = "TENANT#";
+
 pub(super) fn tenant_pk(tenant: &TenantId) -> AttributeValue {
-    s(format!("TENANT#{tenant}"))
+    s(format!("{TENANT_PREFIX}{tenant}"))
+}
+
+/// The tenant whose partition an item is in.
+pub(super) fn tenant_of_pk(item: &Item) -> Result<TenantId, StoreError> {
+    let pk = get_s(item, PK)?;
+    let tenant = pk
+        .strip_prefix(TENANT_PREFIX)
+        .ok_or_else(|| corrupt("an item outside a tenant's partition"))?;
+    TenantId::parse(tenant).map_err(corrupt)
 }
 
 pub(super) fn account_sk(id: &AccountId) -> AttributeValue {

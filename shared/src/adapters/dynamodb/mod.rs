@@ -1,11 +1,13 @@
 //! The production Store: one DynamoDB table, partitioned by tenant (see `docs/dynamodb.md`).
 //!
 //! Every read on a request path is a `GetItem` or a `Query` inside one tenant's partition;
-//! nothing here scans. Reads the ports promise to reflect earlier writes (list after
+//! nothing here scans but the operator's one-off grant move (`grant_move.rs`). Reads the ports promise to reflect earlier writes (list after
 //! connect, token after reconnect) are strongly consistent.
 
 mod access;
+mod account_reads;
 mod audit;
+mod grant_move;
 mod health;
 mod insights;
 mod items;
@@ -21,12 +23,15 @@ mod writes;
 use crate::domain::{
     Account, AccountId, Cursor, CursorKey, OAuthState, Page, PageRequest, StateKey, TenantId,
 };
-use crate::ports::{AccountReader, OAuthStates, SealedSecret, StoreError, TokenReader};
+use crate::ports::{
+    AccountReader, AccountWithGrants, OAuthStates, SealedSecret, StoreError, TokenReader,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::ReturnValue;
-use items::{ACCOUNT_PREFIX, Item, PK, SK, TOKEN, s};
+pub use grant_move::GrantMove;
+use items::{Item, PK, SK, TOKEN, s};
 use std::collections::HashMap;
 
 /// A Store over one DynamoDB table.
@@ -169,22 +174,29 @@ impl AccountReader for DynamoStore {
         tenant: &TenantId,
         page: &PageRequest,
     ) -> Result<Page<Account>, StoreError> {
-        // Resume after the cursor's account; DynamoDB accepts a start key whose item is gone.
-        let start = page
-            .after
-            .as_ref()
-            .map(|c| items::account_key(tenant, c.last_seen()));
-        let listing = Listing {
-            tenant,
-            prefix: ACCOUNT_PREFIX,
-            // The token stays in the table: a listing never reads it.
-            attributes: items::ACCOUNT_ATTRIBUTES,
-            newest_first: false,
-        };
-        self.list(listing, start, page.limit, items::account_from_item, |a| {
-            &a.id
+        // Grants sit among the accounts, so the page reads them too; only operator
+        // commands list accounts without wanting them.
+        let page = self.account_page(tenant, page).await?;
+        Ok(Page {
+            items: page.items.into_iter().map(|a| a.account).collect(),
+            next: page.next,
         })
-        .await
+    }
+
+    async fn list_accounts_with_grants(
+        &self,
+        tenant: &TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<AccountWithGrants>, StoreError> {
+        self.account_page(tenant, page).await
+    }
+
+    async fn get_account_with_grants(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> Result<Option<AccountWithGrants>, StoreError> {
+        self.account_with_grants(tenant, id).await
     }
 }
 

@@ -223,17 +223,10 @@ impl AccountRemoval for DynamoStore {
 
     async fn delete_account(
         &self,
-        tenant: &TenantId,
-        id: &AccountId,
+        account: &Account,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let Some(item) = self
-            .get(items::account_key(tenant, id), items::ACCOUNT_ATTRIBUTES)
-            .await?
-        else {
-            return Ok(false);
-        };
-        let account = items::account_from_item(&item)?;
+        let (tenant, id) = (&account.tenant, &account.id);
         // The token item, then grants, posts, idempotency items and daily metrics, which sit
         // under the account's prefixes in the tenant's partition (idempotency items name
         // their post, which goes too).

@@ -7,7 +7,7 @@ use super::{SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, Grant, Permission, TenantId, UserId};
 use crate::ports::{AccessWriter, GrantReader, StoreError};
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
 fn grant_from_row(row: &Row<'_>) -> Result<(AccountId, Grant), StoreError> {
     let text = |i: usize| row.get::<_, String>(i).map_err(corrupt);
@@ -73,28 +73,33 @@ impl GrantReader for SqliteStore {
         if accounts.is_empty() {
             return Ok(Vec::new());
         }
-        let tenant = tenant.clone();
-        let accounts: Vec<String> = accounts.iter().map(|a| a.to_string()).collect();
-        self.run(move |c| {
-            let marks = (2..accounts.len() + 2)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT account_id, user_id, permission, granted_by, granted_at FROM grants
-                 WHERE tenant = ?1 AND account_id IN ({marks}) ORDER BY account_id, user_id"
-            );
-            let mut stmt = c.prepare(&sql).map_err(unavailable)?;
-            let values = std::iter::once(tenant.to_string()).chain(accounts);
-            let mut rows = stmt.query(params_from_iter(values)).map_err(unavailable)?;
-            let mut grants = Vec::new();
-            while let Some(row) = rows.next().map_err(unavailable)? {
-                grants.push(grant_from_row(row)?);
-            }
-            Ok(grants)
-        })
-        .await
+        let (tenant, accounts) = (tenant.clone(), accounts.to_vec());
+        self.run(move |c| grants_on(c, &tenant, &accounts)).await
     }
+}
+
+/// Every grant on `accounts` of the tenant, by account then user id.
+pub(super) fn grants_on(
+    c: &Connection,
+    tenant: &TenantId,
+    accounts: &[AccountId],
+) -> Result<Vec<(AccountId, Grant)>, StoreError> {
+    let marks = (2..accounts.len() + 2)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT account_id, user_id, permission, granted_by, granted_at FROM grants
+         WHERE tenant = ?1 AND account_id IN ({marks}) ORDER BY account_id, user_id"
+    );
+    let mut stmt = c.prepare(&sql).map_err(unavailable)?;
+    let values = std::iter::once(tenant.as_str()).chain(accounts.iter().map(AccountId::as_str));
+    let mut rows = stmt.query(params_from_iter(values)).map_err(unavailable)?;
+    let mut grants = Vec::new();
+    while let Some(row) = rows.next().map_err(unavailable)? {
+        grants.push(grant_from_row(row)?);
+    }
+    Ok(grants)
 }
 
 #[async_trait]

@@ -1,14 +1,17 @@
 //! Accounts and their sealed tokens.
 
+use super::access::grants_on;
 use super::audit::insert_audit;
 use super::rows::{account_from_row, millis, owner_columns};
 use super::{ACCOUNT_COLUMNS, SqliteStore, corrupt, immediate, unavailable};
 use crate::domain::{
-    Account, AccountId, AuditEntry, Connection as Login, Cursor, Page, PageRequest, TenantId,
+    Account, AccountId, AuditEntry, Connection as Login, Cursor, Grant, Page, PageRequest, TenantId,
 };
-use crate::ports::{AccountReader, AccountWriter, SealedSecret, StoreError, TokenReader};
+use crate::ports::{
+    AccountReader, AccountWithGrants, AccountWriter, SealedSecret, StoreError, TokenReader,
+};
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[async_trait]
 impl AccountReader for SqliteStore {
@@ -18,19 +21,7 @@ impl AccountReader for SqliteStore {
         id: &AccountId,
     ) -> Result<Option<Account>, StoreError> {
         let (tenant, id) = (tenant.clone(), id.clone());
-        self.run(move |c| {
-            let sql =
-                format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant = ?1 AND id = ?2");
-            let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
-            let mut rows = stmt
-                .query(params![tenant.as_str(), id.as_str()])
-                .map_err(unavailable)?;
-            match rows.next().map_err(unavailable)? {
-                Some(row) => account_from_row(row).map(Some),
-                None => Ok(None),
-            }
-        })
-        .await
+        self.run(move |c| account_row(c, &tenant, &id)).await
     }
 
     async fn list_accounts(
@@ -38,37 +29,112 @@ impl AccountReader for SqliteStore {
         tenant: &TenantId,
         page: &PageRequest,
     ) -> Result<Page<Account>, StoreError> {
-        let tenant = tenant.clone();
-        let limit = page.limit as usize;
-        let after = page
-            .after
-            .as_ref()
-            .map(|c| c.last_seen().to_string())
-            .unwrap_or_default();
+        let (tenant, page) = (tenant.clone(), page.clone());
+        self.run(move |c| account_page(c, &tenant, &page)).await
+    }
+
+    async fn list_accounts_with_grants(
+        &self,
+        tenant: &TenantId,
+        page: &PageRequest,
+    ) -> Result<Page<AccountWithGrants>, StoreError> {
+        let (tenant, page) = (tenant.clone(), page.clone());
         self.run(move |c| {
-            let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant = ?1 AND id > ?2
-                 ORDER BY id LIMIT ?3"
-            );
-            let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
-            // One row more than asked tells whether another page exists.
-            let mut rows = stmt
-                .query(params![tenant.as_str(), after, (limit + 1) as i64])
-                .map_err(unavailable)?;
-            let mut items = Vec::with_capacity(limit + 1);
-            while let Some(row) = rows.next().map_err(unavailable)? {
-                items.push(account_from_row(row)?);
-            }
-            let next = if items.len() > limit {
-                items.truncate(limit);
-                items.last().map(|a| Cursor::after(&a.id))
+            let accounts = account_page(c, &tenant, &page)?;
+            let ids: Vec<AccountId> = accounts.items.iter().map(|a| a.id.clone()).collect();
+            let grants = if ids.is_empty() {
+                Vec::new()
             } else {
-                None
+                grants_on(c, &tenant, &ids)?
             };
-            Ok(Page { items, next })
+            Ok(Page {
+                items: with_grants(accounts.items, grants),
+                next: accounts.next,
+            })
         })
         .await
     }
+
+    async fn get_account_with_grants(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> Result<Option<AccountWithGrants>, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| {
+            let Some(account) = account_row(c, &tenant, &id)? else {
+                return Ok(None);
+            };
+            let grants = grants_on(c, &tenant, std::slice::from_ref(&id))?;
+            Ok(with_grants(vec![account], grants).pop())
+        })
+        .await
+    }
+}
+
+/// One account of the tenant.
+fn account_row(
+    c: &Connection,
+    tenant: &TenantId,
+    id: &AccountId,
+) -> Result<Option<Account>, StoreError> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant = ?1 AND id = ?2");
+    let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+    let mut rows = stmt
+        .query(params![tenant.as_str(), id.as_str()])
+        .map_err(unavailable)?;
+    match rows.next().map_err(unavailable)? {
+        Some(row) => account_from_row(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// One page of the tenant's accounts by id.
+fn account_page(
+    c: &Connection,
+    tenant: &TenantId,
+    page: &PageRequest,
+) -> Result<Page<Account>, StoreError> {
+    let limit = page.limit as usize;
+    let after = page.after.as_ref().map_or("", |c| c.last_seen().as_str());
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE tenant = ?1 AND id > ?2
+         ORDER BY id LIMIT ?3"
+    );
+    let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+    // One row more than asked tells whether another page exists.
+    let mut rows = stmt
+        .query(params![tenant.as_str(), after, (limit + 1) as i64])
+        .map_err(unavailable)?;
+    let mut items = Vec::with_capacity(limit + 1);
+    while let Some(row) = rows.next().map_err(unavailable)? {
+        items.push(account_from_row(row)?);
+    }
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|a| Cursor::after(&a.id))
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// Pairs accounts with their grants (both in account order).
+fn with_grants(accounts: Vec<Account>, grants: Vec<(AccountId, Grant)>) -> Vec<AccountWithGrants> {
+    let mut grants = grants.into_iter().peekable();
+    accounts
+        .into_iter()
+        .map(|account| {
+            let mut on_account = Vec::new();
+            while let Some((_, grant)) = grants.next_if(|(id, _)| *id == account.id) {
+                on_account.push(grant);
+            }
+            AccountWithGrants {
+                account,
+                grants: on_account,
+            }
+        })
+        .collect()
 }
 
 #[async_trait]

@@ -351,11 +351,10 @@ impl AccountRemoval for SqliteStore {
 
     async fn delete_account(
         &self,
-        tenant: &TenantId,
-        id: &AccountId,
+        account: &Account,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let (tenant, id, audit) = (tenant.clone(), id.clone(), audit.clone());
+        let (tenant, id, audit) = (account.tenant.clone(), account.id.clone(), audit.clone());
         self.run(move |c| {
             let tx = immediate(c)?;
             let key = params![tenant.as_str(), id.as_str()];

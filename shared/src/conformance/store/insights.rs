@@ -208,7 +208,7 @@ where
 
     assert!(
         store
-            .delete_account(&t, &gone.id, &disconnected(&gone))
+            .delete_account(&gone, &disconnected(&gone))
             .await
             .expect("disconnect")
     );
@@ -220,7 +220,7 @@ where
     );
     assert!(
         store
-            .delete_account(&t, &deleted_by_meta.id, &data_deleted)
+            .delete_account(&deleted_by_meta, &data_deleted)
             .await
             .expect("data deletion")
     );

@@ -244,12 +244,7 @@ where
         },
     );
 
-    assert!(
-        store
-            .delete_account(&t, &gone.id, &entry)
-            .await
-            .expect("delete")
-    );
+    assert!(store.delete_account(&gone, &entry).await.expect("delete"));
 
     let read = |id: &MediaId| {
         let id = id.clone();

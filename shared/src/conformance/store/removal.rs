@@ -206,12 +206,7 @@ where
     let trail_before = whole_trail(store, &a).await;
     let entry = disconnected(&gone);
 
-    assert!(
-        store
-            .delete_account(&a, &gone.id, &entry)
-            .await
-            .expect("delete")
-    );
+    assert!(store.delete_account(&gone, &entry).await.expect("delete"));
 
     assert_eq!(store.get_account(&a, &gone.id).await.expect("get"), None);
     assert_eq!(store.sealed_token(&a, &gone.id).await.expect("token"), None);
@@ -296,13 +291,19 @@ where
 
     assert!(
         !store
-            .delete_account(&a, &gone.id, &disconnected(&gone))
+            .delete_account(&gone, &disconnected(&gone))
             .await
             .expect("delete again")
     );
     assert!(
         !store
-            .delete_account(&b, &kept.id, &disconnected(&kept))
+            .delete_account(
+                &Account {
+                    tenant: b.clone(),
+                    ..kept.clone()
+                },
+                &disconnected(&kept)
+            )
             .await
             .expect("delete in another tenant")
     );
@@ -345,7 +346,7 @@ where
 
     assert!(
         store
-            .delete_account(&t, &account.id, &disconnected(&account))
+            .delete_account(&account, &disconnected(&account))
             .await
             .expect("delete")
     );

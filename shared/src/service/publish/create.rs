@@ -33,7 +33,6 @@ pub async fn create_post(
 ) -> Result<Post, ServiceError> {
     let access = AccessDeps {
         accounts: deps.accounts,
-        grants: deps.grants,
     };
     let (account, _) = authorize(access, caller, input.account_id, Permission::Publish).await?;
     let key = match input.idempotency_key {

@@ -11,7 +11,6 @@ use crate::service::{AccessDeps, ServiceError, authorize};
 fn access<'a>(deps: &PublishDeps<'a>) -> AccessDeps<'a> {
     AccessDeps {
         accounts: deps.accounts,
-        grants: deps.grants,
     }
 }
 

@@ -14,7 +14,7 @@ pub use history::{cancel_post, get_post, list_posts};
 pub use worker::{PassReport, work_once};
 
 use crate::ports::{
-    AccountHealth, AccountReader, Clock, GrantReader, PostStore, Publisher, Sealer, TokenReader,
+    AccountHealth, AccountReader, Clock, PostStore, Publisher, Sealer, TokenReader,
 };
 use crate::service::MediaDeps;
 use chrono::TimeDelta;
@@ -79,7 +79,6 @@ impl PublishPolicy {
 #[derive(Clone, Copy)]
 pub struct PublishDeps<'a> {
     pub accounts: &'a dyn AccountReader,
-    pub grants: &'a dyn GrantReader,
     pub tokens: &'a dyn TokenReader,
     pub health: &'a dyn AccountHealth,
     pub posts: &'a dyn PostStore,

@@ -7,8 +7,9 @@ use super::RefreshDeps;
 use super::look::{LookOutcome, look};
 use crate::domain::{Account, AccountId, AccountStatus, Caller, Permission, TenantId};
 use crate::ports::{AccountReader, TokenReader};
+use crate::service::access::authorize_with_grants;
 use crate::service::accounts::VisibleAccount;
-use crate::service::{AccessDeps, ServiceError, authorize};
+use crate::service::{AccessDeps, ServiceError};
 
 /// Looks at the account (validates the token, syncs the profile; refreshing is the
 /// scheduled pass's job) and
@@ -22,14 +23,10 @@ pub async fn sync_account(
     caller: &Caller,
     id: &str,
 ) -> Result<VisibleAccount, ServiceError> {
-    let (account, permission) = authorize(access, caller, id, Permission::Publish).await?;
-    let account = look_now(tokens, deps, account).await?;
-    let grants = if permission == Permission::Manage {
-        crate::service::access::account_grants(access, &account).await?
-    } else {
-        Vec::new()
-    };
-    Ok(VisibleAccount::new(account, permission, grants))
+    let (found, permission) =
+        authorize_with_grants(access, caller, id, Permission::Publish).await?;
+    let account = look_now(tokens, deps, found.account).await?;
+    Ok(VisibleAccount::new(account, permission, found.grants))
 }
 
 /// [`sync_account`] for an operator: the same look at the tenant's account `id`, without a
