@@ -8,6 +8,7 @@
 //! It runs in the same process as the server whose logs tests scan for leaked secrets, so
 //! nothing here logs at all: no token, code or secret can reach a log line from this crate.
 
+mod calls;
 pub mod catalogue;
 mod dialog;
 mod engagement;
@@ -115,6 +116,8 @@ struct Shared {
     publishing: Mutex<publishing::Store>,
     /// Downloads containers' media (no lock is held while it does).
     fetcher: publishing::Fetcher,
+    /// What was asked of Meta's API hosts (`_inspect/calls`); never locked with the others.
+    calls: Mutex<Vec<calls::Call>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -160,6 +163,7 @@ impl Sandbox {
                 state: Mutex::new(Inner::default()),
                 publishing: Mutex::new(store),
                 fetcher: publishing::Fetcher::new(&fetching),
+                calls: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -200,6 +204,26 @@ impl Sandbox {
     /// responses and databases for.
     pub fn issued_tokens(&self) -> Vec<String> {
         self.state().issued_tokens().to_vec()
+    }
+
+    /// The call log, even after a panic elsewhere poisoned the lock (pushes are whole).
+    fn call_log(&self) -> MutexGuard<'_, Vec<calls::Call>> {
+        self.shared
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn log_call(&self, call: calls::Call) {
+        self.call_log().push(call);
+    }
+
+    fn calls(&self) -> Vec<calls::Call> {
+        self.call_log().clone()
+    }
+
+    fn forget_calls(&self) {
+        self.call_log().clear();
     }
 
     /// The state, even after a panic elsewhere poisoned the lock: every update is a single

@@ -3,7 +3,7 @@
 //! clicks through and the `_inspect/` helpers do not.
 
 use super::{
-    Sandbox, dialog, engagement, facebook, injection, instagram, latency, publishing, upkeep,
+    Sandbox, calls, dialog, engagement, facebook, injection, instagram, latency, publishing, upkeep,
 };
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -36,6 +36,10 @@ pub(crate) fn router(sandbox: &Sandbox) -> Router {
         .route("/_inspect/faults", post(injection::inspect_faults))
         .route("/_inspect/revoke", post(injection::inspect_revoke))
         .route("/_inspect/comments", post(engagement::inspect_comments))
+        .route(
+            "/_inspect/calls",
+            get(calls::inspect_calls).delete(calls::forget_calls),
+        )
         .merge(meta_apis(sandbox))
         .fallback(super::not_found)
         .with_state(sandbox.clone())
@@ -99,4 +103,5 @@ fn meta_apis(sandbox: &Sandbox) -> Router<Sandbox> {
             get(publishing::upload_offset).post(publishing::upload_chunk),
         )
         .route_layer(from_fn_with_state(sandbox.clone(), latency::delay))
+        .route_layer(from_fn_with_state(sandbox.clone(), calls::record))
 }

@@ -8,6 +8,7 @@ mod cargo;
 mod flow;
 mod process;
 mod publishing;
+pub mod signed_request;
 mod worker;
 
 pub use browser::{Consent, Form};

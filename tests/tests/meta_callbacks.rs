@@ -3,13 +3,10 @@
 //! handshake and signed deliveries. A refused call changes nothing; a verified one acts on
 //! that Meta user's accounts in every tenant and no one else's.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{TimeDelta, Utc};
-use hmac::{Hmac, Mac};
+use igconnect_blackbox::signed_request::{hmac, payload, sign, signed_request};
 use igconnect_blackbox::{Consent, Server, param};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 /// The sandbox apps' secrets (docs/sandbox.md): what `serve` verifies Meta's calls with.
 const FACEBOOK_SECRET: &str = "sandbox-facebook-secret";
@@ -22,47 +19,6 @@ const NOVA_APP_SCOPED: &str = "26000000000000202";
 const PIXEL: &str = "17841400000000201";
 const VERIFY_TOKEN: &str = "verify-token-chosen-in-the-app-dashboard";
 const WITH_WEBHOOKS: &[(&str, &str)] = &[("IGC_META_WEBHOOK_VERIFY_TOKEN", VERIFY_TOKEN)];
-
-fn hmac(secret: &str, message: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// A `signed_request` as Meta builds it: `<base64url HMAC of the encoded payload>.<base64url
-/// payload>`.
-fn sign(secret: &str, payload: &Value) -> String {
-    let encoded = URL_SAFE_NO_PAD.encode(payload.to_string());
-    let signature = URL_SAFE_NO_PAD.encode(hmac(secret, encoded.as_bytes()));
-    format!("{signature}.{encoded}")
-}
-
-fn payload(user_id: &str, issued_at: chrono::DateTime<Utc>) -> Value {
-    json!({"algorithm": "HMAC-SHA256", "issued_at": issued_at.timestamp(), "user_id": user_id})
-}
-
-/// A fresh, valid `signed_request` for `user_id`.
-fn signed_request(secret: &str, user_id: &str) -> String {
-    sign(secret, &payload(user_id, Utc::now()))
-}
-
-/// POSTs `signed_request` form-encoded to one of the callbacks: the status and the body.
-async fn call_back(server: &Server, path: &str, signed_request: Option<&str>) -> (u16, Value) {
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(raw) = signed_request {
-        form.append_pair("signed_request", raw);
-    }
-    let res = server
-        .http
-        .post(server.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.finish())
-        .send()
-        .await
-        .expect("the server answers");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// (ig_user_id, status) of accounts.
 type Statuses = Vec<(String, String)>;
@@ -147,7 +103,7 @@ async fn deauthorize_revokes_that_users_accounts_in_every_tenant_and_no_one_else
 
     // Sam removes the Facebook Login app.
     let raw = signed_request(FACEBOOK_SECRET, SAM);
-    let (status, body) = call_back(&server, "/v1/meta/deauthorize", Some(&raw)).await;
+    let (status, body) = server.call_back("/v1/meta/deauthorize", Some(&raw)).await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["accounts_revoked"], 4, "two accounts in each tenant");
@@ -170,13 +126,13 @@ async fn deauthorize_revokes_that_users_accounts_in_every_tenant_and_no_one_else
     );
 
     // Meta may call again: nothing more changes.
-    let (status, body) = call_back(&server, "/v1/meta/deauthorize", Some(&raw)).await;
+    let (status, body) = server.call_back("/v1/meta/deauthorize", Some(&raw)).await;
     assert_eq!((status, body["accounts_revoked"].clone()), (200, json!(0)));
 
     // The Instagram Login app's callback names the Instagram account; signed with that
     // app's secret, it revokes Nova in both tenants.
     let raw = signed_request(INSTAGRAM_SECRET, NOVA);
-    let (status, body) = call_back(&server, "/v1/meta/deauthorize", Some(&raw)).await;
+    let (status, body) = server.call_back("/v1/meta/deauthorize", Some(&raw)).await;
     assert_eq!((status, body["accounts_revoked"].clone()), (200, json!(2)));
     assert!(
         statuses(&server, &globex)
@@ -261,7 +217,7 @@ async fn a_refused_signed_request_is_400_and_changes_nothing() {
 
     for path in ["/v1/meta/deauthorize", "/v1/meta/data-deletion"] {
         for (case, raw, reasons) in &cases {
-            let (status, problem) = call_back(&server, path, raw.as_deref()).await;
+            let (status, problem) = server.call_back(path, raw.as_deref()).await;
             assert_eq!(status, 400, "{path} {case}: {problem}");
             assert_eq!(problem["code"], "signed_request_invalid", "{path} {case}");
             let reason = problem["reason"].as_str().unwrap_or_default();
@@ -286,7 +242,7 @@ async fn data_deletion_removes_that_users_accounts_and_the_status_url_answers() 
     // Nova asks Meta to have their data deleted; the Instagram app's callback names the
     // app-scoped user that logged in.
     let raw = signed_request(INSTAGRAM_SECRET, NOVA_APP_SCOPED);
-    let (status, body) = call_back(&server, "/v1/meta/data-deletion", Some(&raw)).await;
+    let (status, body) = server.call_back("/v1/meta/data-deletion", Some(&raw)).await;
 
     assert_eq!(status, 200, "{body}");
     let code = body["confirmation_code"]
@@ -337,7 +293,7 @@ async fn data_deletion_removes_that_users_accounts_and_the_status_url_answers() 
 
     // Sam's deletion, through the Facebook app, takes the rest of Sam's accounts.
     let raw = signed_request(FACEBOOK_SECRET, SAM);
-    let (status, body) = call_back(&server, "/v1/meta/data-deletion", Some(&raw)).await;
+    let (status, body) = server.call_back("/v1/meta/data-deletion", Some(&raw)).await;
     assert_eq!(status, 200, "{body}");
     assert_ne!(body["confirmation_code"], code.as_str());
     assert_eq!(statuses(&server, &acme).await, vec![pair(PIXEL, "active")]);

@@ -14,11 +14,13 @@
 //! invocations, less what the process spends idle over as long; peak RSS is `VmHWM` from
 //! `/proc/<pid>/status`.
 //!
-//! Run: `scripts/lambda-bench`, or after `scripts/package-functions`,
-//! `cargo bench -p igconnect-blackbox --bench lambda`. Targets (issue 10): init under
-//! 10 ms, zip under 8 MB, `list` at most 0.15 ms CPU per warm invocation for a page of 1
-//! and 0.5 ms for a page of 100, peak RSS under 16 MB. Figures are recorded in
-//! docs/lambda.md.
+//! Every third account carries two grants (in both layouts, so a baseline build from
+//! before grants moved beside their accounts reads the same ones).
+//!
+//! Run: `scripts/lambda-bench [--against <rev>]`, or after `scripts/package-functions`,
+//! `cargo bench -p igconnect-blackbox --bench lambda`. Targets (issue 22): init under
+//! 10 ms, `list` at most 0.3 ms CPU per warm invocation for a page of 1 and 0.8 ms for a
+//! page of 100, peak RSS under 16 MB. Figures are recorded in docs/lambda.md.
 
 mod aws_stub;
 mod process;
@@ -29,9 +31,10 @@ use igconnect::adapters::dynamodb::DynamoStore;
 use igconnect::conformance::moto;
 use igconnect::domain::PageRequest;
 use igconnect::domain::{
-    Caller, Connection, IgUserId, LoginPath, MetaGrantor, Owner, Profile, Role, TenantId, UserId,
+    Account, AuditEntry, AuditEvent, Caller, Connection, Grant, IgUserId, LoginPath, MetaGrantor,
+    Owner, Permission, Profile, Role, TenantId, UserId,
 };
-use igconnect::ports::{AccountWriter, SealedSecret};
+use igconnect::ports::{AccessWriter, AccountWriter, SealedSecret};
 use igconnect::service::{self, AccessDeps};
 use runtime_api::{Outcome, RuntimeApi};
 use serde_json::Value;
@@ -59,10 +62,12 @@ const INVOKES: usize = 100;
 /// (10 ms) is a few per cent of the total.
 const CPU_INVOKES: usize = 2000;
 const TENANT: &str = "tenant-bench";
-const ZIP_TARGET: u64 = 8 * 1000 * 1000;
+/// Every function's zip at most 5 MiB, but those allowed over (the project's standards).
+const ZIP_TARGET: u64 = 5 * 1024 * 1024;
+const ZIP_OVER_ALLOWED: [&str; 2] = ["publish", "insights"];
 const START_TARGET: Duration = Duration::from_millis(10);
-const CPU_TARGET_PAGE_1: f64 = 0.15;
-const CPU_TARGET_PAGE_100: f64 = 0.5;
+const CPU_TARGET_PAGE_1: f64 = 0.3;
+const CPU_TARGET_PAGE_100: f64 = 0.8;
 const RSS_TARGET_KB: u64 = 16 * 1024;
 
 fn main() -> ExitCode {
@@ -102,6 +107,11 @@ fn unpack(function: &str, dir: &Path) -> Result<(u64, PathBuf), String> {
     let zips = std::env::var_os("LAMBDA_BENCH_ZIPS")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("lambda"));
+    unpack_from(&zips, function, dir)
+}
+
+/// `<zips>/<function>/bootstrap.zip` unpacked into `<dir>/<function>`.
+fn unpack_from(zips: &Path, function: &str, dir: &Path) -> Result<(u64, PathBuf), String> {
     let zip = zips.join(function).join("bootstrap.zip");
     let size = std::fs::metadata(&zip)
         .map_err(|_| {
@@ -257,11 +267,73 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
             connected_by: user.clone(),
             at: Utc::now(),
         };
-        store
+        let account = store
             .save_connection(&connection, &sealed)
             .await
             .map_err(|e| format!("seeding account {i}: {e}"))?;
+        // A team's usual sharing: every third account granted to two members.
+        if i % 3 == 0 {
+            for (member, permission) in [
+                ("user-bob", Permission::View),
+                ("user-carol", Permission::Publish),
+            ] {
+                grant(store, &account, member, permission).await?;
+            }
+        }
     }
+    Ok(())
+}
+
+/// Gives `member` `permission` on `account`, in the current layout through the store and in
+/// the first layout (`GRANT#<account>#<user>`) beside it, so a baseline build from before
+/// the move reads the same grants.
+async fn grant(
+    store: &DynamoStore,
+    account: &Account,
+    member: &str,
+    permission: Permission,
+) -> Result<(), String> {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    let admin = UserId::parse("user-alice").map_err(|e| e.to_string())?;
+    let given = Grant {
+        user_id: UserId::parse(member).map_err(|e| e.to_string())?,
+        permission,
+        granted_by: admin.clone(),
+        granted_at: Utc::now(),
+    };
+    let event = AuditEvent::GrantSet {
+        user_id: given.user_id.clone(),
+        permission,
+        previous: None,
+    };
+    let audit = AuditEntry::new(
+        &account.tenant,
+        &admin,
+        &account.id,
+        given.granted_at,
+        event,
+    );
+    store
+        .put_grant(account, &given, &audit)
+        .await
+        .map_err(|e| format!("seeding a grant: {e}"))?;
+    moto::dynamodb_client()
+        .put_item()
+        .table_name(store.table())
+        .item("pk", V::S(format!("TENANT#{}", account.tenant)))
+        .item("sk", V::S(format!("GRANT#{}#{member}", account.id)))
+        .item("entity", V::S("grant".into()))
+        .item("account_id", V::S(account.id.to_string()))
+        .item("user_id", V::S(member.into()))
+        .item("permission", V::S(permission.as_str().into()))
+        .item("granted_by", V::S(admin.to_string()))
+        .item(
+            "granted_at",
+            V::N(given.granted_at.timestamp_millis().to_string()),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("seeding a first-layout grant: {e}"))?;
     Ok(())
 }
 
@@ -275,10 +347,7 @@ async fn store_alone(store: &DynamoStore, limit: Option<u32>) -> Result<Vec<Dura
         user: UserId::parse("user-alice").map_err(|e| e.to_string())?,
         role: Role::Admin,
     };
-    let deps = AccessDeps {
-        accounts: store,
-        grants: store,
-    };
+    let deps = AccessDeps { accounts: store };
     let page = PageRequest::parse(limit, None).map_err(|e| e.to_string())?;
     let mut samples = Vec::with_capacity(INVOKES);
     for round in 0..WARMUP + INVOKES {
@@ -463,7 +532,8 @@ async fn run() -> Result<(), String> {
     for (function, (size, bootstrap)) in &zips {
         let mut samples = cold_starts(function, bootstrap, &stub.url, &config).await?;
         let (median, p95) = summary(&mut samples);
-        within_targets &= *size < ZIP_TARGET && median < START_TARGET;
+        within_targets &=
+            (*size <= ZIP_TARGET || ZIP_OVER_ALLOWED.contains(function)) && median < START_TARGET;
         println!(
             "{:<15} {:>7.2} MB {:>18} {:>18}",
             function,
@@ -475,7 +545,7 @@ async fn run() -> Result<(), String> {
     println!(
         "({STARTS} starts each, process spawn to the first poll of the runtime API, every \
          client built and its connection warmed against the loopback stand-in; targets: \
-         zip < 8 MB, init < 10 ms)"
+         zip <= 5 MiB but publish and insights, init < 10 ms)"
     );
 
     eprintln!("seeding {ACCOUNTS} accounts through DynamoStore on moto ...");
@@ -485,38 +555,50 @@ async fn run() -> Result<(), String> {
 
     let list = bootstrap("list")?;
     let initiate = bootstrap("initiate")?;
+    // `LAMBDA_BENCH_BASELINE=<dir>`: another build's `list` (`<dir>/list/bootstrap.zip`,
+    // what `scripts/lambda-bench --against <rev>` builds), measured beside this one in the
+    // same run, on the same table and stand-in.
+    let baseline = match std::env::var_os("LAMBDA_BENCH_BASELINE") {
+        Some(dir) => {
+            let (_, path) =
+                unpack_from(Path::new(&dir), "list", &unpacked.path().join("baseline"))?;
+            Some(path)
+        }
+        None => None,
+    };
     let mut initiate_event = fixture("initiate.json")?;
     initiate_event["requestContext"]["authorizer"]["jwt"]["claims"]["tenant_id"] = TENANT.into();
-    let scenarios: Vec<(&str, &PathBuf, Value, u64, Option<f64>)> = vec![
-        (
-            "list, page of 1",
-            &list,
-            list_event("limit=1")?,
-            200,
-            Some(CPU_TARGET_PAGE_1),
-        ),
-        (
-            "list, page of 100",
-            &list,
-            list_event("limit=100")?,
-            200,
-            Some(CPU_TARGET_PAGE_100),
-        ),
-        (
-            "list, no claims (401)",
-            &list,
-            fixture("list-no-authorizer.json")?,
-            401,
-            None,
-        ),
-        ("initiate", &initiate, initiate_event, 200, None),
-    ];
+    let mut scenarios: Vec<(String, &PathBuf, Value, u64, Option<f64>)> = Vec::new();
+    for (query, target) in [
+        ("limit=1", CPU_TARGET_PAGE_1),
+        ("limit=100", CPU_TARGET_PAGE_100),
+    ] {
+        let label = format!("list, page of {}", &query[6..]);
+        if let Some(baseline) = &baseline {
+            scenarios.push((
+                format!("{label} (baseline)"),
+                baseline,
+                list_event(query)?,
+                200,
+                None,
+            ));
+        }
+        scenarios.push((label, &list, list_event(query)?, 200, Some(target)));
+    }
+    scenarios.push((
+        "list, no claims (401)".into(),
+        &list,
+        fixture("list-no-authorizer.json")?,
+        401,
+        None,
+    ));
+    scenarios.push(("initiate".into(), &initiate, initiate_event, 200, None));
     println!();
     println!(
         "Warm invocations against the loopback AWS stand-in ({ACCOUNTS} accounts in the tenant):"
     );
     println!(
-        "{:<24} {:>6} {:>10} {:>10} {:>12} {:>10} {:>12} {:>9}",
+        "{:<28} {:>6} {:>10} {:>10} {:>12} {:>10} {:>12} {:>9}",
         "scenario", "items", "init", "first", "first-warm", "warm", "CPU/invoke", "peak RSS"
     );
     for (label, bootstrap, event, status, target) in &scenarios {
@@ -547,7 +629,7 @@ async fn run() -> Result<(), String> {
         }
         within_targets &= p.init < START_TARGET;
         println!(
-            "{:<24} {:>6} {:>10} {:>10} {:>12} {:>10} {:>9.3} ms {:>6.1} MB",
+            "{:<28} {:>6} {:>10} {:>10} {:>12} {:>10} {:>9.3} ms {:>6.1} MB",
             label,
             p.items,
             ms(p.init),
@@ -560,39 +642,47 @@ async fn run() -> Result<(), String> {
     }
     println!(
         "({CPU_INVOKES} invocations per CPU figure, {INVOKES} per latency median; {} requests \
-         went to moto to be recorded; targets: CPU <= 0.15 ms (page of 1), <= 0.5 ms (page \
+         went to moto to be recorded; targets: CPU <= 0.3 ms (page of 1), <= 0.8 ms (page \
          of 100), peak RSS < 16 MB)",
         stub.forwarded()
     );
 
     println!();
     println!("list end to end on moto at {}:", moto::endpoint());
+    let mut builds = vec![("this build", &list)];
+    if let Some(baseline) = &baseline {
+        builds.insert(0, ("baseline", baseline));
+    }
     for (label, query, limit) in [
         ("page of 1", "limit=1", Some(1)),
         ("page of 100", "limit=100", Some(100)),
     ] {
-        let p = profile(
-            "list",
-            &list,
-            moto::endpoint(),
-            &config,
-            &list_event(query)?,
-            200,
-            INVOKES,
-            ticks,
-        )
-        .await?;
-        let mut baseline = store_alone(&store, limit).await?;
-        let (alone, _) = summary(&mut baseline);
+        for (build, bootstrap) in &builds {
+            let p = profile(
+                "list",
+                bootstrap,
+                moto::endpoint(),
+                &config,
+                &list_event(query)?,
+                200,
+                INVOKES,
+                ticks,
+            )
+            .await?;
+            println!(
+                "  {label}, {build} ({} accounts): first invoke {}, warm median {}, CPU {:.3} ms \
+                 per invocation, peak RSS {:.1} MB",
+                p.items,
+                ms(p.first),
+                ms(p.warm),
+                p.cpu_ms,
+                p.rss_kb as f64 / 1024.0,
+            );
+        }
+        let mut in_process = store_alone(&store, limit).await?;
+        let (alone, _) = summary(&mut in_process);
         println!(
-            "  {label} ({} accounts): first invoke {}, warm median {}, CPU {:.3} ms per \
-             invocation, peak RSS {:.1} MB; the same use case over DynamoStore in process: \
-             median {}",
-            p.items,
-            ms(p.first),
-            ms(p.warm),
-            p.cpu_ms,
-            p.rss_kb as f64 / 1024.0,
+            "  {label}, the same use case over DynamoStore in this process: median {}",
             ms(alone)
         );
     }
