@@ -14,8 +14,9 @@
 //! invocations, less what the process spends idle over as long; peak RSS is `VmHWM` from
 //! `/proc/<pid>/status`.
 //!
-//! Every third account carries two grants (in both layouts, so a baseline build from
-//! before grants moved beside their accounts reads the same ones).
+//! Every third account carries two grants. A baseline build (`LAMBDA_BENCH_BASELINE`) gets a
+//! table of its own with the same accounts and grants in the first layout, which builds from
+//! before grants moved beside their accounts read.
 //!
 //! Run: `scripts/lambda-bench [--against <rev>]`, or after `scripts/package-functions`,
 //! `cargo bench -p igconnect-blackbox --bench lambda`. Targets (issue 22): init under
@@ -124,6 +125,7 @@ fn unpack_from(zips: &Path, function: &str, dir: &Path) -> Result<(u64, PathBuf)
         })?
         .len();
     let out = dir.join(function);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let status = Command::new("unzip")
         .args(["-q", "-o"])
         .arg(&zip)
@@ -228,9 +230,19 @@ async fn cold_starts(
     Ok(samples)
 }
 
-/// Seeds `ACCOUNTS` accounts for `TENANT` through the store's AccountWriter, one at a time:
-/// moto's server answers concurrent transactions with errors now and then.
-async fn seed(store: &DynamoStore) -> Result<(), String> {
+/// How a seeded table keeps its grants.
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    /// Beside their accounts, through the store (this build).
+    Current,
+    /// `GRANT#<account>#<user>`, as builds before the move read them (a baseline's table).
+    First,
+}
+
+/// Seeds `ACCOUNTS` accounts for `TENANT` through the store's AccountWriter, one at a time
+/// (moto's server answers concurrent transactions with errors now and then), with grants in
+/// `layout`.
+async fn seed(store: &DynamoStore, layout: Layout) -> Result<(), String> {
     let tenant = TenantId::parse(TENANT).map_err(|e| e.to_string())?;
     let user = UserId::parse("user-bench").map_err(|e| e.to_string())?;
     // `list` never reads tokens; any well-formed envelope of realistic size does.
@@ -277,21 +289,20 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
                 ("user-bob", Permission::View),
                 ("user-carol", Permission::Publish),
             ] {
-                grant(store, &account, member, permission).await?;
+                grant(store, &account, member, permission, layout).await?;
             }
         }
     }
     Ok(())
 }
 
-/// Gives `member` `permission` on `account`, in the current layout through the store and in
-/// the first layout (`GRANT#<account>#<user>`) beside it, so a baseline build from before
-/// the move reads the same grants.
+/// Gives `member` `permission` on `account`, in `layout`.
 async fn grant(
     store: &DynamoStore,
     account: &Account,
     member: &str,
     permission: Permission,
+    layout: Layout,
 ) -> Result<(), String> {
     use aws_sdk_dynamodb::types::AttributeValue as V;
     let admin = UserId::parse("user-alice").map_err(|e| e.to_string())?;
@@ -313,10 +324,12 @@ async fn grant(
         given.granted_at,
         event,
     );
-    store
-        .put_grant(account, &given, &audit)
-        .await
-        .map_err(|e| format!("seeding a grant: {e}"))?;
+    if layout == Layout::Current {
+        return store
+            .put_grant(account, &given, &audit)
+            .await
+            .map_err(|e| format!("seeding a grant: {e}"));
+    }
     moto::dynamodb_client()
         .put_item()
         .table_name(store.table())
@@ -550,7 +563,7 @@ async fn run() -> Result<(), String> {
 
     eprintln!("seeding {ACCOUNTS} accounts through DynamoStore on moto ...");
     let seeding = Instant::now();
-    seed(&store).await?;
+    seed(&store, Layout::Current).await?;
     eprintln!("seeded in {:.1} s", seeding.elapsed().as_secs_f64());
 
     let list = bootstrap("list")?;
@@ -558,41 +571,71 @@ async fn run() -> Result<(), String> {
     // `LAMBDA_BENCH_BASELINE=<dir>`: another build's `list` (`<dir>/list/bootstrap.zip`,
     // what `scripts/lambda-bench --against <rev>` builds), measured beside this one in the
     // same run, on the same table and stand-in.
+    // Its own table, the same accounts with their grants in the first layout: what builds
+    // from before the move read.
     let baseline = match std::env::var_os("LAMBDA_BENCH_BASELINE") {
         Some(dir) => {
             let (_, path) =
                 unpack_from(Path::new(&dir), "list", &unpacked.path().join("baseline"))?;
-            Some(path)
+            let table = moto::unique_name("igconnect-bench-baseline");
+            let old = DynamoStore::new(moto::dynamodb_client(), table.clone());
+            old.create_table().await.map_err(|e| e.to_string())?;
+            eprintln!("seeding the baseline's table (grants in the first layout) ...");
+            seed(&old, Layout::First).await?;
+            let mut old_config = config.clone();
+            for (k, v) in &mut old_config {
+                if *k == "IGC_TABLE_NAME" {
+                    *v = table.clone();
+                }
+            }
+            Some((path, old_config))
         }
         None => None,
     };
     let mut initiate_event = fixture("initiate.json")?;
     initiate_event["requestContext"]["authorizer"]["jwt"]["claims"]["tenant_id"] = TENANT.into();
-    let mut scenarios: Vec<(String, &PathBuf, Value, u64, Option<f64>)> = Vec::new();
+    type Scenario<'a> = (
+        String,
+        &'a PathBuf,
+        &'a [(&'a str, String)],
+        Value,
+        u64,
+        Option<f64>,
+    );
+    let mut scenarios: Vec<Scenario> = Vec::new();
     for (query, target) in [
         ("limit=1", CPU_TARGET_PAGE_1),
         ("limit=100", CPU_TARGET_PAGE_100),
     ] {
         let label = format!("list, page of {}", &query[6..]);
-        if let Some(baseline) = &baseline {
+        if let Some((baseline, old_config)) = &baseline {
             scenarios.push((
                 format!("{label} (baseline)"),
                 baseline,
+                old_config,
                 list_event(query)?,
                 200,
                 None,
             ));
         }
-        scenarios.push((label, &list, list_event(query)?, 200, Some(target)));
+        scenarios.push((label, &list, &config, list_event(query)?, 200, Some(target)));
     }
     scenarios.push((
         "list, no claims (401)".into(),
         &list,
+        &config,
         fixture("list-no-authorizer.json")?,
         401,
         None,
     ));
-    scenarios.push(("initiate".into(), &initiate, initiate_event, 200, None));
+    scenarios.push((
+        "initiate".into(),
+        &initiate,
+        &config,
+        initiate_event,
+        200,
+        None,
+    ));
     println!();
     println!(
         "Warm invocations against the loopback AWS stand-in ({ACCOUNTS} accounts in the tenant):"
@@ -601,7 +644,7 @@ async fn run() -> Result<(), String> {
         "{:<28} {:>6} {:>10} {:>10} {:>12} {:>10} {:>12} {:>9}",
         "scenario", "items", "init", "first", "first-warm", "warm", "CPU/invoke", "peak RSS"
     );
-    for (label, bootstrap, event, status, target) in &scenarios {
+    for (label, bootstrap, config, event, status, target) in &scenarios {
         let function = if Path::new(bootstrap) == initiate {
             "initiate"
         } else {
@@ -610,14 +653,14 @@ async fn run() -> Result<(), String> {
         // A first process records moto's answers, so the measured one's first invocation
         // is answered as fast as its warm ones and the difference is the function's own.
         profile(
-            function, bootstrap, &stub.url, &config, event, *status, 1, ticks,
+            function, bootstrap, &stub.url, config, event, *status, 1, ticks,
         )
         .await?;
         let p = profile(
             function,
             bootstrap,
             &stub.url,
-            &config,
+            config,
             event,
             *status,
             CPU_INVOKES,
@@ -649,20 +692,20 @@ async fn run() -> Result<(), String> {
 
     println!();
     println!("list end to end on moto at {}:", moto::endpoint());
-    let mut builds = vec![("this build", &list)];
-    if let Some(baseline) = &baseline {
-        builds.insert(0, ("baseline", baseline));
+    let mut builds = vec![("this build", &list, &config)];
+    if let Some((baseline, old_config)) = &baseline {
+        builds.insert(0, ("baseline", baseline, old_config));
     }
     for (label, query, limit) in [
         ("page of 1", "limit=1", Some(1)),
         ("page of 100", "limit=100", Some(100)),
     ] {
-        for (build, bootstrap) in &builds {
+        for (build, bootstrap, config) in &builds {
             let p = profile(
                 "list",
                 bootstrap,
                 moto::endpoint(),
-                &config,
+                config,
                 &list_event(query)?,
                 200,
                 INVOKES,
