@@ -3,9 +3,9 @@
 //! and its audit entries. A permission decided on stale ownership therefore never lands,
 //! and the trail holds exactly the changes that did.
 
-use super::items::{self, PK, SK, VERSION, n, s};
+use super::DynamoStore;
+use super::items::{self, PK, VERSION, n, s};
 use super::writes::{Outcome, built};
-use super::{DynamoStore, projection, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, Grant, TenantId, UserId};
 use crate::ports::{AccessWriter, GrantReader, StoreError};
 use async_trait::async_trait;
@@ -35,34 +35,16 @@ impl DynamoStore {
         tenant: &TenantId,
         account: &AccountId,
     ) -> Result<Vec<(AccountId, Grant)>, StoreError> {
-        let (expression, mut names) = projection(items::GRANT_ATTRIBUTES);
-        names.insert("#pk".into(), PK.into());
-        names.insert("#sk".into(), SK.into());
-        let mut grants = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_values(":pk", items::tenant_pk(tenant))
-                .expression_attribute_values(":prefix", s(items::grants_of(account)))
-                .projection_expression(&expression)
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                grants.push(items::grant_from_item(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(grants),
-            }
-        }
+        self.query_all(
+            tenant,
+            "begins_with(#sk, :prefix)",
+            &[(":prefix", s(items::grants_of(account)))],
+            items::GRANT_ATTRIBUTES,
+        )
+        .await?
+        .iter()
+        .map(items::grant_from_item)
+        .collect()
     }
 }
 

@@ -118,32 +118,17 @@ impl DynamoStore {
         id: &AccountId,
     ) -> Result<Option<AccountWithGrants>, StoreError> {
         let (from, to) = items::account_range(id);
-        let (expression, names) = range_projection();
+        let range = self
+            .query_all(
+                tenant,
+                "#sk BETWEEN :from AND :to",
+                &[(":from", from), (":to", to)],
+                &RANGE_ATTRIBUTES,
+            )
+            .await?;
         let mut found = Gathered::default();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", items::tenant_pk(tenant))
-                .expression_attribute_values(":from", from.clone())
-                .expression_attribute_values(":to", to.clone())
-                .projection_expression(&expression)
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                found.add(item)?;
-            }
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => break,
-            }
+        for item in &range {
+            found.add(item)?;
         }
         Ok(found.accounts.pop())
     }

@@ -200,6 +200,48 @@ impl AccountReader for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Every item of the tenant's partition whose sort key meets `sk` (an expression over
+    /// `#sk` and the given values), all pages, consistent, only the named attributes.
+    pub(super) async fn query_all(
+        &self,
+        tenant: &TenantId,
+        sk: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        let (expression, mut names) = projection(attributes);
+        names.insert("#pk".into(), PK.into());
+        names.insert("#sk".into(), SK.into());
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("#pk = :pk AND {sk}"))
+                .expression_attribute_values(":pk", items::tenant_pk(tenant));
+            for (name, value) in values {
+                query = query.expression_attribute_values(*name, value.clone());
+            }
+            let out = query
+                .projection_expression(&expression)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_exclusive_start_key(start.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            found.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(found),
+            }
+        }
+    }
+}
+
 /// A listing of one kind of item in a tenant's partition.
 pub(super) struct Listing<'a> {
     pub tenant: &'a TenantId,

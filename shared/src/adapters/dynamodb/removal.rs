@@ -5,7 +5,7 @@
 
 use super::items::{self, ACCOUNT_ID, GSI2, GSI2_PK, Item, PK, SK, s};
 use super::writes::{Outcome, built};
-use super::{DynamoStore, projection, unavailable};
+use super::{DynamoStore, unavailable};
 use crate::domain::{Account, AccountId, AuditEntry, IgUserId, LoginPath, TenantId};
 use crate::ports::MediaStore;
 use crate::ports::{AccountRemoval, StoreError};
@@ -86,32 +86,13 @@ impl DynamoStore {
 
     /// The keys of the tenant's items whose sort key starts with `prefix`, every page.
     async fn keys_under(&self, tenant: &TenantId, prefix: &str) -> Result<Vec<Item>, StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let (expression, mut names) = projection(&[PK, SK]);
-            names.insert("#pk".into(), PK.into());
-            names.insert("#sk".into(), SK.into());
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_values(":pk", items::tenant_pk(tenant))
-                .expression_attribute_values(":prefix", s(prefix))
-                .projection_expression(expression)
-                .set_expression_attribute_names(Some(names))
-                .set_exclusive_start_key(start.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            keys.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(keys),
-            }
-        }
+        self.query_all(
+            tenant,
+            "begins_with(#sk, :prefix)",
+            &[(":prefix", s(prefix))],
+            &[PK, SK],
+        )
+        .await
     }
 
     /// The delete of the item at `key`, under `condition` when given.
