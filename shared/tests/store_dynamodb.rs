@@ -557,3 +557,117 @@ async fn legacy_grants_move_beside_their_accounts_once() {
         .expect("scan");
     assert_eq!(legacy_left.count(), 0);
 }
+
+/// Account items written before the listing document (`items/listing.rs`) list and read
+/// the same as new ones, by a read of their range with every attribute; `add_listings`
+/// gives each its document once, after which the list reads only the documents.
+#[tokio::test]
+async fn accounts_of_the_first_layout_list_the_same_and_get_their_document_once() {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    use igconnect::adapters::dynamodb::{DynamoStore, ListingMove};
+    use igconnect::conformance::fixtures;
+    use igconnect::domain::{PageRequest, Permission};
+    use igconnect::ports::{AccessWriter, AccountReader, AccountWriter};
+
+    let store = moto::dynamo_store().await;
+    let t = fixtures::tenant("tenant-a");
+    let mut accounts = Vec::new();
+    for n in 1..=3 {
+        accounts.push(
+            store
+                .save_connection(
+                    &fixtures::connection(&t, &format!("1784140000000000{n}")),
+                    &fixtures::sealed("x"),
+                )
+                .await
+                .expect("save"),
+        );
+    }
+    let grant = fixtures::grant("auth0|mike", Permission::Publish);
+    store
+        .put_grant(
+            &accounts[1],
+            &grant,
+            &fixtures::grant_set(&accounts[1], &grant),
+        )
+        .await
+        .expect("grant");
+    let page = PageRequest::parse(Some(2), None).expect("page");
+    let first = store
+        .list_accounts_with_grants(&t, &page)
+        .await
+        .expect("list");
+    let single = store
+        .get_account_with_grants(&t, &accounts[1].id)
+        .await
+        .expect("read")
+        .expect("found");
+
+    // The first two as the release before the document wrote them.
+    let raw = moto::dynamodb_client();
+    for account in &accounts[..2] {
+        raw.update_item()
+            .table_name(store.table())
+            .key("pk", V::S(format!("TENANT#{t}")))
+            .key("sk", V::S(format!("ACCOUNT#{}", account.id)))
+            .update_expression("REMOVE listing")
+            .send()
+            .await
+            .expect("strip the document");
+    }
+    let again = store
+        .list_accounts_with_grants(&t, &page)
+        .await
+        .expect("list");
+    assert_eq!(again.items, first.items);
+    assert_eq!(again.next, first.next);
+    assert_eq!(
+        store
+            .get_account_with_grants(&t, &accounts[1].id)
+            .await
+            .expect("read"),
+        Some(single.clone())
+    );
+
+    let operator = DynamoStore::new(moto::dynamodb_client(), store.table());
+    let mut pages = 0;
+    let done = operator.add_listings(|_| pages += 1).await.expect("move");
+    assert!(pages >= 1, "progress is reported");
+    assert_eq!(
+        done,
+        ListingMove {
+            seen: 2,
+            written: 2,
+            skipped: 0
+        }
+    );
+    for account in &accounts {
+        let item = raw
+            .get_item()
+            .table_name(store.table())
+            .key("pk", V::S(format!("TENANT#{t}")))
+            .key("sk", V::S(format!("ACCOUNT#{}", account.id)))
+            .send()
+            .await
+            .expect("get")
+            .item
+            .expect("item");
+        assert!(matches!(item.get("listing"), Some(V::B(_))), "{item:?}");
+    }
+    let moved = store
+        .list_accounts_with_grants(&t, &page)
+        .await
+        .expect("list");
+    assert_eq!(moved.items, first.items);
+    assert_eq!(
+        store
+            .get_account_with_grants(&t, &accounts[1].id)
+            .await
+            .expect("read"),
+        Some(single)
+    );
+    assert_eq!(
+        operator.add_listings(|_| {}).await.expect("again"),
+        ListingMove::default()
+    );
+}
