@@ -1,23 +1,15 @@
 //! `igconnect migrate`: moves a DynamoDB table's items to the layout this release reads
-//! (docs/dynamodb.md: grants beside their accounts, then every account's listing
-//! document). Run once after deploying; running it again finds nothing left to move.
+//! (today: grants beside their accounts; docs/dynamodb.md, "Moving grants beside their
+//! accounts"). Run once after deploying; running it again finds nothing left to move.
 //! SQLite needs no command: its schema migrates when the file is opened.
 
-use igconnect::adapters::dynamodb::{DynamoStore, GrantMove, ListingMove};
+use igconnect::adapters::dynamodb::{DynamoStore, GrantMove};
 
 #[derive(clap::Args)]
 pub struct MigrateArgs {
     /// The table to migrate (the stack's `TableName` output).
     #[arg(long, env = "IGC_TABLE_NAME")]
     table: String,
-}
-
-fn listings_line(done: &ListingMove) -> String {
-    format!(
-        "accounts: {} without a listing document looked at, {} given one, {} given one by \
-         a write since or deleted",
-        done.seen, done.written, done.skipped
-    )
 }
 
 fn line(done: &GrantMove) -> String {
@@ -40,14 +32,5 @@ pub async fn run(args: MigrateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("{}", line(&done));
-    eprintln!(
-        "scanning {} for accounts without their listing document ...",
-        store.table()
-    );
-    let done = store
-        .add_listings(|so_far| eprintln!("  {}", listings_line(so_far)))
-        .await
-        .map_err(|e| e.to_string())?;
-    println!("{}", listings_line(&done));
     Ok(())
 }

@@ -148,7 +148,7 @@ impl AccessWriter for DynamoStore {
     ) -> Result<(), StoreError> {
         // No stored account is at version 0, so an update claiming version 1 can only lose.
         let read = updated.version.checked_sub(1).ok_or(StoreError::Conflict)?;
-        let change = items::access_update(updated)?;
+        let change = items::access_update(updated);
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(items::account_key(&updated.tenant, &updated.id)))

@@ -7,7 +7,6 @@ mod audit;
 mod deletion;
 mod grant;
 mod insights;
-mod listing;
 mod media;
 mod post;
 mod token;
@@ -29,7 +28,6 @@ pub(super) use grant::{
 pub(super) use insights::{
     INSIGHT_ATTRIBUTES, insight_from_item, insight_item, insights_between, insights_of,
 };
-pub(super) use listing::{LISTED_ATTRIBUTES, LISTING, has_listing, listing_attribute};
 pub(super) use media::{
     ACCOUNTS as MEDIA_ACCOUNTS, BYTES, MEDIA_ATTRIBUTES, MEDIA_PREFIX_SK, expiring_until,
     expiry_partition, media_from_item, media_item, media_key, usage_key,

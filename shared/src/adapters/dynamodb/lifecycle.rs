@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 
 /// What a single conditional `UpdateItem` found.
-pub(super) enum Updated {
+enum Updated {
     /// The condition held; the attributes `ReturnValues` asked for.
     Written(Option<Item>),
     /// The condition did not hold; nothing was written.
@@ -30,7 +30,7 @@ impl DynamoStore {
     /// One `UpdateItem` of the item at `key` as `change` says, returning `returns`. A
     /// collision with a transaction in flight on the item says nothing about the condition,
     /// so the update is tried again after a pause; losing every time is a conflict.
-    pub(super) async fn update_once(
+    async fn update_once(
         &self,
         key: Item,
         change: ItemUpdate,

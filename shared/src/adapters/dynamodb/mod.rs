@@ -1,8 +1,7 @@
 //! The production Store: one DynamoDB table, partitioned by tenant (see `docs/dynamodb.md`).
 //!
 //! Every read on a request path is a `GetItem` or a `Query` inside one tenant's partition;
-//! nothing here scans but the operator's one-off moves to a newer layout (`grant_move.rs`,
-//! `listing_move.rs`). Reads the ports promise to reflect earlier writes (list after
+//! nothing here scans but the operator's one-off grant move (`grant_move.rs`). Reads the ports promise to reflect earlier writes (list after
 //! connect, token after reconnect) are strongly consistent.
 
 mod access;
@@ -13,7 +12,6 @@ mod health;
 mod insights;
 mod items;
 mod lifecycle;
-mod listing_move;
 mod media;
 mod posts;
 mod queue;
@@ -34,7 +32,6 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::ReturnValue;
 pub use grant_move::GrantMove;
 use items::{Item, PK, SK, TOKEN, s};
-pub use listing_move::ListingMove;
 use std::collections::HashMap;
 
 /// A Store over one DynamoDB table.

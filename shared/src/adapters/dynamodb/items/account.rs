@@ -9,7 +9,6 @@
 //!   data-deletion callbacks may name the Instagram account itself), for Facebook Login
 //!   accounts under `IGUSER#<ig user id>` (webhooks name the Instagram account).
 
-use super::listing::{LISTING, account_from_listing, listing_attribute};
 use super::upkeep::{REFRESH_DUE, UPKEEP, refresh_attributes};
 use super::{
     ACCOUNT_ID, Changes, GSI2_PK, GSI2_SK, Item, ItemUpdate, UPDATED_AT, VERSION, account_key,
@@ -27,10 +26,8 @@ const OWNER_USER: &str = "owner_user";
 const MEMBER_ACCESS: &str = "member_access";
 const GRANTOR_PREFIX: &str = "GRANTOR#";
 
-/// Every attribute an [`Account`] is read from, in either layout (`listing.rs`): all but
-/// the sealed token and index keys.
+/// Every attribute an [`Account`] is read from: all but the sealed token and index keys.
 pub(in crate::adapters::dynamodb) const ACCOUNT_ATTRIBUTES: &[&str] = &[
-    LISTING,
     "id",
     "tenant",
     "ig_user_id",
@@ -124,7 +121,7 @@ pub(in crate::adapters::dynamodb) fn lookup_update(account: &Account) -> ItemUpd
 }
 
 /// The account item with its index keys (its sealed token is an item of its own, see
-/// `token.rs`): its listing document, and the attributes of the first layout beside it.
+/// `token.rs`).
 pub(in crate::adapters::dynamodb) fn account_item(account: &Account) -> Result<Item, StoreError> {
     let mut item = account_key(&account.tenant, &account.id);
     let profile = serde_json::to_string(&account.profile).map_err(corrupt)?;
@@ -148,7 +145,6 @@ pub(in crate::adapters::dynamodb) fn account_item(account: &Account) -> Result<I
         (VERSION.into(), n(account.version)),
         (MEMBER_ACCESS.into(), s(account.member_access.as_str())),
         (UPKEEP.into(), s(upkeep)),
-        (LISTING.into(), listing_attribute(account)?),
         (
             GSI2_PK.into(),
             grantor_partition(&account.grantor.meta_user_id),
@@ -180,34 +176,21 @@ fn owner_attributes(owner: &Owner) -> (&'static str, Option<&str>) {
 }
 
 /// The update that gives an account item the owner, member access, update time and version
-/// of `account` (and its listing document, which holds the first two), leaving its token
-/// and index keys alone. A company owner has no user, so a transfer to the company removes
-/// the attribute rather than leaving a stale one.
-pub(in crate::adapters::dynamodb) fn access_update(
-    account: &Account,
-) -> Result<ItemUpdate, StoreError> {
+/// of `account`, leaving its profile, token and index keys alone. A company owner has no
+/// user, so a transfer to the company removes the attribute rather than leaving a stale one.
+pub(in crate::adapters::dynamodb) fn access_update(account: &Account) -> ItemUpdate {
     let (owner_type, owner_user) = owner_attributes(&account.owner);
-    Ok(Changes::default()
-        .set(LISTING, listing_attribute(account)?)
+    Changes::default()
         .set(OWNER_TYPE, s(owner_type))
         .set(MEMBER_ACCESS, s(account.member_access.as_str()))
         .set(UPDATED_AT, n(account.updated_at.timestamp_millis()))
         .set(VERSION, n(account.version))
         .set_or_remove(OWNER_USER, owner_user.map(s))
-        .build())
+        .build()
 }
 
-/// Reads an account item (without its token): from its listing document, or from the
-/// attributes of the first layout when it has none yet.
+/// Reads an account item (without its token).
 pub(in crate::adapters::dynamodb) fn account_from_item(item: &Item) -> Result<Account, StoreError> {
-    match account_from_listing(item)? {
-        Some(account) => Ok(account),
-        None => account_from_attributes(item),
-    }
-}
-
-/// Reads an account item of the first layout.
-fn account_from_attributes(item: &Item) -> Result<Account, StoreError> {
     let owner = match get_s(item, OWNER_TYPE)? {
         "company" => Owner::Company,
         "user" => Owner::User {
@@ -301,14 +284,6 @@ mod tests {
     }
 
     #[test]
-    fn an_item_of_the_first_layout_still_reads() {
-        let given = connection(LoginPath::Facebook).new_account(AccountId::generate());
-        let mut item = account_item(&given).expect("item");
-        item.remove(LISTING);
-        assert_eq!(account_from_item(&item).expect("read back"), given);
-    }
-
-    #[test]
     fn the_due_attribute_wins_over_the_upkeep_document() {
         let given = connection(LoginPath::Facebook).new_account(AccountId::generate());
         let mut item = account_item(&given).expect("item");
@@ -345,14 +320,13 @@ mod tests {
         let mut account = connection(LoginPath::Facebook).new_account(AccountId::generate());
         assert!(
             access_update(&account)
-                .expect("update")
                 .expression
                 .contains("REMOVE #owner_user")
         );
         account.owner = Owner::User {
             user_id: UserId::parse("u2").expect("user"),
         };
-        let update = access_update(&account).expect("update");
+        let update = access_update(&account);
         assert!(update.expression.contains("#owner_user = :owner_user"));
         assert!(!update.expression.contains("REMOVE"));
     }

@@ -7,7 +7,6 @@
 //! which the claim's condition compares and which is what `Upkeep::refresh_due_at` reads
 //! back as (the claim moves it without rewriting the upkeep document).
 
-use super::listing::{LISTING, listing_attribute};
 use super::{
     Changes, GSI1_PK, GSI1_SK, Item, ItemUpdate, PK, TOKEN, UPDATED_AT, VERSION, corrupt,
     due_order, get_s, n, opt_millis, s, shard_of, time,
@@ -74,8 +73,8 @@ pub(in crate::adapters::dynamodb) fn due_account_from_index(
 }
 
 /// The update that stores `account`'s status, profile, expiry, upkeep and due time, while
-/// the item is still at the version before `account.version`, and its listing document
-/// (the version condition makes the rest of it the stored account's). `new_token`: the same transaction writes
+/// the item is still at the version before `account.version`. It names nothing else:
+/// owner, grantor and the login stay as they are. `new_token`: the same transaction writes
 /// a new token item, so a token the item still holds from before tokens had items of their
 /// own goes.
 pub(in crate::adapters::dynamodb) fn upkeep_update(
@@ -85,7 +84,6 @@ pub(in crate::adapters::dynamodb) fn upkeep_update(
     // No stored account is at version 0, so an update claiming version 1 can only lose.
     let read = account.version.checked_sub(1).ok_or(StoreError::Conflict)?;
     let mut changes = Changes::default()
-        .set(LISTING, listing_attribute(account)?)
         .set(STATUS, s(account.status.as_str()))
         .set(
             "profile",
