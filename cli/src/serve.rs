@@ -304,7 +304,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         tokio::spawn(refresher.run_forever(settings.refresh_interval));
     }
     match &settings.webhook {
-        Some((url, _)) => println!("  events: signed POSTs to {url}"),
+        Some((url, secrets)) => println!(
+            "  events: Standard Webhooks POSTs to {url} (signed with {} secret{})",
+            secrets.len(),
+            if secrets.len() == 1 { "" } else { "s" }
+        ),
         None => println!(
             "  events: logged (set IGC_WEBHOOK_URL and IGC_WEBHOOK_SECRET to receive them)"
         ),

@@ -136,9 +136,10 @@ pub struct Settings {
     /// delivers what is waiting). A receiver that fails is retried at twice the wait each
     /// time, up to five minutes.
     pub delivery_interval: std::time::Duration,
-    /// Where events go on the local stack: a signed POST to this URL (`IGC_WEBHOOK_URL`),
-    /// keyed with `IGC_WEBHOOK_SECRET` (required with the URL). Unset: events are logged.
-    pub webhook: Option<(Url, SecretString)>,
+    /// Where events go on the local stack: a POST to this URL (`IGC_WEBHOOK_URL`) signed as
+    /// Standard Webhooks specifies with `IGC_WEBHOOK_SECRET` (required with the URL: one
+    /// `whsec_` secret, or two during a rotation). Unset: events are logged.
+    pub webhook: Option<(Url, crate::domain::WebhookSecrets)>,
     /// On AWS: the EventBridge bus events are put on (`IGC_EVENT_BUS`, name or ARN).
     pub event_bus: Option<String>,
     /// The token Meta's webhook subscription handshake must present
@@ -331,7 +332,12 @@ impl Settings {
                     var: "IGC_WEBHOOK_URL",
                     reason: e.to_string(),
                 })?,
-                SecretString::from(secret),
+                crate::domain::WebhookSecrets::parse(&secret).map_err(|e| {
+                    ConfigError::Invalid {
+                        var: "IGC_WEBHOOK_SECRET",
+                        reason: e.to_string(),
+                    }
+                })?,
             )),
             (Some(_), None) => {
                 return Err(ConfigError::Pair {
@@ -475,6 +481,24 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_webhook_secret_must_be_a_standard_one_and_two_may_be_set_for_a_rotation() {
+        let url = ("IGC_WEBHOOK_URL", "http://127.0.0.1:9/hook");
+        let one = "whsec_AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+        let two = format!("{one} whsec_AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=");
+        let s = settings(&[url, ("IGC_WEBHOOK_SECRET", two.as_str())]).unwrap();
+        assert_eq!(s.webhook.map(|(_, secrets)| secrets.len()), Some(2));
+        let err = settings(&[url, ("IGC_WEBHOOK_SECRET", "my-old-plain-secret")])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("IGC_WEBHOOK_SECRET") && err.contains("whsec_"),
+            "{err}"
+        );
+        assert!(!err.contains("my-old-plain-secret"), "{err}");
     }
 
     #[test]

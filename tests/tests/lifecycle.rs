@@ -15,6 +15,73 @@ use common::rfc3339;
 use igconnect_blackbox::Server;
 use serde_json::{Value, json};
 
+/// A rotation on both runtimes: the server signs with both secrets, and a receiver holding
+/// only one (either) must accept every delivery; one holding neither refuses them all.
+mod webhook_rotation {
+    use crate::common::receiver::{NEXT_SECRET, Receiver, SECRET};
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        let both = format!("{NEXT_SECRET} {SECRET}");
+        let receiver = Receiver::start_with(&both, &[SECRET, NEXT_SECRET]).await;
+        let stranger = Receiver::start_with(SECRET, &[NEXT_SECRET]).await;
+        for receiver in [&receiver, &stranger] {
+            let env = receiver.env();
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let server = igconnect_blackbox::Server::start_with(&env).await;
+            super::deliveries_follow_standard_webhooks(
+                server,
+                receiver.clone(),
+                std::ptr::eq(receiver, &stranger),
+            )
+            .await;
+        }
+    }
+
+    #[tokio::test]
+    async fn on_dynamodb() {
+        let both = format!("{SECRET},{NEXT_SECRET}");
+        let receiver = Receiver::start_with(&both, &[NEXT_SECRET, SECRET]).await;
+        let env = receiver.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (server, _table) = crate::common::server_on_moto_with(&env).await;
+        super::deliveries_follow_standard_webhooks(server, receiver, false).await;
+    }
+}
+
+/// Connecting announces `account.connected` as a Standard Webhooks delivery: the reference
+/// library accepts it (or, for a receiver without the server's secret, refuses it for its
+/// signature), and `webhook-id` is the event's id, which receivers deduplicate on.
+async fn deliveries_follow_standard_webhooks(server: Server, receiver: Receiver, stranger: bool) {
+    let alice = server.token("acme", "alice", "owner");
+    let pixel = server
+        .connect_instagram(&alice, PIXEL_CAFE, "company")
+        .await;
+    if stranger {
+        for _ in 0..100 {
+            if !receiver.refused().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let refused = receiver.refused();
+        assert!(
+            refused
+                .iter()
+                .any(|why| why.contains("No matching signature")),
+            "{refused:?}"
+        );
+        assert!(receiver.kinds(&pixel).is_empty(), "nothing accepted");
+        return;
+    }
+    let event = receiver.wait_for(&pixel, "account.connected").await;
+    assert_eq!(receiver.refused(), Vec::<String>::new());
+    assert_eq!(
+        receiver.webhook_ids().first().map(String::as_str),
+        event["id"].as_str()
+    );
+}
+
 const PIXEL_CAFE: &str = "17841400000000201";
 const SUNRISE_BAKERY: &str = "17841400000000101";
 const HARBOR_STUDIO: &str = "17841400000000102";

@@ -1,11 +1,9 @@
 //! Events as signed webhook deliveries (the local stack's [`EventSink`]): one POST per
-//! event, JSON body, `X-Igconnect-Timestamp` and `X-Igconnect-Signature` as
-//! `domain::event` defines them.
+//! event, JSON body, signed as Standard Webhooks specifies (`domain::delivery_signature`).
 
-use crate::domain::{Event, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery};
+use crate::domain::{Event, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSecrets};
 use crate::ports::{DeliveryError, EventSink};
 use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use url::Url;
 
@@ -13,13 +11,13 @@ use url::Url;
 pub struct WebhookSink {
     client: reqwest::Client,
     url: Url,
-    secret: SecretString,
+    secrets: WebhookSecrets,
 }
 
 impl WebhookSink {
-    /// A sink for `url`, signing with `secret`. A receiver gets 5 seconds to answer: a slow
+    /// A sink for `url`, signing with each of `secrets`. A receiver gets 5 seconds to answer: a slow
     /// one delays the next delivery, never the change that made the event.
-    pub fn new(url: Url, secret: SecretString) -> Result<Self, DeliveryError> {
+    pub fn new(url: Url, secrets: WebhookSecrets) -> Result<Self, DeliveryError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
@@ -27,7 +25,7 @@ impl WebhookSink {
         Ok(Self {
             client,
             url,
-            secret,
+            secrets,
         })
     }
 }
@@ -37,11 +35,13 @@ impl EventSink for WebhookSink {
     async fn deliver(&self, event: &Event) -> Result<(), DeliveryError> {
         let body = serde_json::to_vec(event).map_err(|e| DeliveryError(e.to_string()))?;
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = sign_delivery(self.secret.expose_secret().as_bytes(), timestamp, &body);
+        let id = event.id.to_string();
+        let signature = self.secrets.sign(&id, timestamp, &body);
         let answer = self
             .client
             .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(ID_HEADER, id)
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, signature)
             .body(body)

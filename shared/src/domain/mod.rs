@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod caller;
 mod deletion;
+mod delivery_signature;
 mod event;
 mod ids;
 mod insights;
@@ -24,9 +25,11 @@ pub use account::{
 pub use audit::{AuditEntry, AuditEvent};
 pub use caller::{Caller, Role};
 pub use deletion::{DataDeletion, DeletionStatus};
-pub use event::{
-    Event, MAX_SKEW_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_delivery, verify_delivery,
+pub use delivery_signature::{
+    ID_HEADER, MAX_SKEW_SECONDS, MAX_WEBHOOK_SECRETS, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    WebhookSecret, WebhookSecretError, WebhookSecrets,
 };
+pub use event::Event;
 pub use ids::{AccountId, AuditId, IdError, IgUserId, MediaId, PostId, TenantId, UserId};
 pub use insights::{
     ACCOUNT_METRICS, DayMetrics, DayValue, FOLLOWERS_COUNT, Feature, MAX_METRICS, MAX_RANGE_DAYS,
